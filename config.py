@@ -1,0 +1,119 @@
+"""Configuration: the only module that reads environment variables.
+
+`load_config(name)` returns a plain dict for `app.config.from_mapping`. It is called
+by the application factory, never at import time, so tests and tools can set the
+environment first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or wrong; the message names the variable."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(url: str) -> str:
+    """Let `postgres://` and plain `postgresql://` URLs use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def environment_name() -> str:
+    """The configured environment: GENOTHER_ENV, `development` by default."""
+    name = _env("GENOTHER_ENV", "development")
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"GENOTHER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {name!r}")
+    return name
+
+
+def load_config(name: str | None = None) -> dict:
+    """Build the settings of environment `name` from the process environment."""
+    name = name or environment_name()
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"unknown environment {name!r}")
+    production = name == "production"
+    testing = name == "test"
+
+    secret_key = _env("SECRET_KEY")
+    database_url = _env("DATABASE_URL")
+    if testing:
+        database_url = _env("TEST_DATABASE_URL", database_url)
+    if production:
+        if not secret_key:
+            raise ConfigError("SECRET_KEY is not set: production refuses to start without it")
+        if not database_url:
+            raise ConfigError("DATABASE_URL is not set: production refuses to start without it")
+    if not database_url:
+        database_url = "sqlite://" if testing else f"sqlite:///{INSTANCE_DIR / 'genother.sqlite'}"
+
+    broker_url = _env("CELERY_BROKER_URL")
+    mail_backend = _env("MAIL_BACKEND", "smtp" if production else "folder")
+    return {
+        "ENV_NAME": name,
+        "TESTING": testing,
+        "SECRET_KEY": secret_key or "dev-only-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": _database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SERVER_NAME": _env("SERVER_NAME"),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "WTF_CSRF_ENABLED": not (testing and _bool("TEST_DISABLE_CSRF", False)),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "LANGUAGES": ("fr", "en"),
+        "PASSWORD_RESET_MAX_AGE": 3600,
+        "EMAIL_CONFIRM_MAX_AGE": 3 * 24 * 3600,
+        "INVITATION_MAX_AGE": 14 * 24 * 3600,
+        "MAIL_BACKEND": mail_backend,
+        "MAIL_FOLDER": _env("MAIL_FOLDER", str(INSTANCE_DIR / "mail")),
+        "MAIL_SERVER": _env("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(_env("MAIL_PORT", "25")),
+        "MAIL_USERNAME": _env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_DEFAULT_SENDER": _env("MAIL_DEFAULT_SENDER", "GenoTher Training <formation@genother.example>"),
+        "TRAINING_OFFICE_EMAIL": _env("TRAINING_OFFICE_EMAIL", "formation@genother.example"),
+        "CELERY": {
+            "broker_url": broker_url or "memory://",
+            "result_backend": _env("CELERY_RESULT_BACKEND"),
+            "task_always_eager": broker_url is None,
+            "task_eager_propagates": True,
+            "task_ignore_result": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+        },
+        "REDIS_URL": _env("REDIS_URL"),
+        "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+    }

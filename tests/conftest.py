@@ -1,0 +1,232 @@
+"""Test fixtures: an app on a freshly migrated database per test, a real SMTP server,
+users of each role, and helpers for forms with CSRF tokens.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+Tests that need a PostgreSQL server of their own (`pg_url`) skip elsewhere, saying why,
+and fail instead of skipping when CI=true.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import shutil
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from tests import factories
+from training import create_app
+from training.extensions import db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+POSTGRES_SERVER_URL = os.environ.get(
+    "TEST_POSTGRES_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def skip_or_fail(reason: str):
+    """Skip with `reason`, except in CI where a missing service is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
+    pytest.skip(reason)
+
+
+# ---------------------------------------------------------------- SMTP server
+
+
+class MailboxHandler:
+    """aiosmtpd handler keeping every received message, parsed."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server on loopback for the whole run."""
+    handler = MailboxHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """The messages the SMTP server received during this test."""
+    _controller, handler = smtp_server
+    handler.messages.clear()
+    return handler.messages
+
+
+# ---------------------------------------------------------------- database
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """A database built by the migrations once per run: a template file or the PostgreSQL DB."""
+    if DATABASE_URL:
+        engine = sa.create_engine(_driver(DATABASE_URL))
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        _migrate(_driver(DATABASE_URL))
+        return _driver(DATABASE_URL)
+    template = tmp_path_factory.mktemp("db") / "template.sqlite"
+    _migrate(f"sqlite:///{template}")
+    return template
+
+
+def _driver(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+def _truncate_all(app) -> None:
+    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            # TRUNCATE does not fire the audit log's row triggers; the app never truncates.
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    """This test's own database: a copy of the template file, or the emptied PostgreSQL DB."""
+    if isinstance(migrated_database, Path):
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(migrated_database, path)
+        return f"sqlite:///{path}"
+    return migrated_database
+
+
+@pytest.fixture
+def app(database_url, smtp_server, tmp_path):
+    """The application on a fresh database, sending email to the loopback SMTP server."""
+    controller, _handler = smtp_server
+    app = create_app("test", {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": controller.hostname,
+        "MAIL_PORT": controller.port,
+        "BASE_URL": "http://training.test",
+    })
+    yield app
+    if DATABASE_URL:
+        _truncate_all(app)
+    else:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that use the models directly."""
+    with app.app_context():
+        factories.bind(db.session)
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ---------------------------------------------------------------- people
+
+
+@pytest.fixture
+def learner(ctx):
+    return factories.UserFactory(email="lea.learner@example.org", name="Léa Martin")
+
+
+@pytest.fixture
+def other_learner(ctx):
+    return factories.UserFactory(email="other.learner@example.org", name="Omar Benali")
+
+
+@pytest.fixture
+def trainer(ctx):
+    return factories.UserFactory(email="tom.trainer@example.org", name="Thomas Petit", roles=["trainer"])
+
+
+@pytest.fixture
+def admin(ctx):
+    return factories.UserFactory(email="ada.admin@example.org", name="Ada Admin", roles=["admin"])
+
+
+class Auth:
+    """Sign a test client in and out, through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def sign_in(self, user_or_email, password: str = factories.PASSWORD):
+        email_address = getattr(user_or_email, "email", user_or_email)
+        db.session.commit()
+        return post_form(self.client, "/sign-in", {"email": email_address, "password": password})
+
+    def sign_out(self):
+        return post_form(self.client, "/sign-out", {}, page="/")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, page: str = "/") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    response = client.get(page)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """POST a form with the CSRF token of `page` (default: the form's own URL)."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, page or url)}, **kwargs)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"

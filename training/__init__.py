@@ -1,0 +1,62 @@
+"""GenoTher Training: the application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import INSTANCE_DIR, load_config
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Create and wire the application; nothing here touches the database or the network."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_mapping(load_config(config_name))
+    if overrides:
+        app.config.update(overrides)
+
+    from training import logging as app_logging
+
+    app_logging.init_app(app)
+    _configure_extensions(app)
+    _configure_blueprints(app)
+    _configure_cli(app)
+    return app
+
+
+def _configure_extensions(app: Flask) -> None:
+    from training import database, i18n, security, tasks
+    from training.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    tasks.init_app(app)
+    security.init_app(app)
+
+
+def _configure_blueprints(app: Flask) -> None:
+    from training.accounts.views import bp as accounts_bp
+    from training.admin.views import bp as admin_bp
+    from training.api.views import bp as api_bp
+    from training.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+
+
+def _configure_cli(app: Flask) -> None:
+    from training.accounts.cli import users_cli
+    from training.demo import seed_demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

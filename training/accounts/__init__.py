@@ -1,0 +1,1 @@
+"""Accounts: users, roles, sign-up and sign-in, password reset, API tokens."""

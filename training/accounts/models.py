@@ -1,0 +1,169 @@
+"""Users, their roles and their API tokens."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from training.extensions import db, enum_type, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a person may do; a person may hold several roles."""
+
+    LEARNER = "learner"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {Role.LEARNER: _l("Learner"), Role.TRAINER: _l("Trainer"), Role.ADMIN: _l("Administrator")}
+
+
+class LearnerCategory(enum.StrEnum):
+    """The trainee categories of the yearly BPF return."""
+
+    EMPLOYEE = "employee"
+    JOB_SEEKER = "job_seeker"
+    SELF_FUNDED = "self_funded"
+    STUDENT = "student"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(CATEGORY_LABELS[self])
+
+
+CATEGORY_LABELS = {
+    LearnerCategory.EMPLOYEE: _l("Employee"),
+    LearnerCategory.JOB_SEEKER: _l("Job seeker"),
+    LearnerCategory.SELF_FUNDED: _l("Self-funded individual"),
+    LearnerCategory.STUDENT: _l("Student"),
+    LearnerCategory.OTHER: _l("Other"),
+}
+
+
+class User(UserMixin, db.Model):
+    """A person: learner, trainer, admin, or several of these."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased (the CHECK below), so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    category: Mapped[LearnerCategory] = mapped_column(
+        enum_type(LearnerCategory, "learner_category"), default=LearnerCategory.EMPLOYEE
+    )
+    locale: Mapped[str] = mapped_column(sa.String(5), default="fr", server_default="fr")
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_active_account: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    email_confirmed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Rotated on sign-out, password change and deactivation: every cookie carrying the
+    # old value stops working at once, on every device (see `get_id`).
+    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
+    # Secret part of the learner's private calendar feed URL.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    api_tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.CheckConstraint("locale IN ('fr', 'en')", name="locale_known"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        """The session identity: id plus the nonce, so rotating the nonce signs out everywhere."""
+        return f"{self.id}:{self.session_nonce}"
+
+    def rotate_session_nonce(self) -> None:
+        """End every session and remember-me cookie of this user."""
+        self.session_nonce = secrets.token_hex(16)
+
+    # Passwords
+    def set_password(self, password: str) -> None:
+        """Store a scrypt hash of `password` (Werkzeug's default method)."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Whether `password` matches; always False for an account with no password yet."""
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    # Roles
+    @property
+    def role_set(self) -> set[Role]:
+        return {r.role for r in self.roles}
+
+    def has_role(self, *roles: Role) -> bool:
+        """Whether the user holds any of `roles`."""
+        return bool(self.role_set.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.has_role(Role.TRAINER)
+
+
+class UserRole(db.Model):
+    """One role held by one user."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The first characters of the token, shown in lists so a person can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")
+
+    def is_usable(self, now: datetime) -> bool:
+        """Not revoked, not expired, and its owner may still sign in."""
+        return (
+            self.revoked_at is None
+            and (self.expires_at is None or self.expires_at > now)
+            and self.user.is_active_account
+        )

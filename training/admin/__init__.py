@@ -1,0 +1,1 @@
+"""The training office's back office."""

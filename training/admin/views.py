@@ -1,0 +1,56 @@
+"""People: search users and grant or withdraw roles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from training.accounts import services as account_services
+from training.accounts.auth import roles_required
+from training.accounts.models import Role, User, UserRole
+from training.admin.forms import RolesForm
+from training.errors import DomainError
+from training.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 50
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    """Search people by name, email or organisation, optionally by role."""
+    q = request.args.get("q", "").strip()[:100]
+    role = request.args.get("role", "")
+    page = request.args.get("page", 1, type=int)
+    query = sa.select(User).order_by(User.name, User.id)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern),
+                                   sa.func.lower(User.organisation).like(pattern)))
+    if role in {r.value for r in Role}:
+        query = query.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role(role))))
+    pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/users.html", pagination=pagination, q=q, role=role, roles=list(Role))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_detail(user_id: int):
+    """One person's account and roles; changing roles is audited with a reason."""
+    user = db.get_or_404(User, user_id)
+    form = RolesForm(roles=[r.value for r in user.role_set])
+    if form.validate_on_submit():
+        try:
+            account_services.set_roles(current_user, user, {Role(r) for r in form.roles.data},
+                                       form.reason.data.strip() or None)
+        except DomainError as error:
+            form.roles.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The roles of %(name)s are saved.", name=user.name), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_detail.html", user=user, form=form)

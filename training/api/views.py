@@ -1,0 +1,62 @@
+"""API endpoints of the accounts layer: tokens and the current user."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request, url_for
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from training.accounts import services as account_services
+from training.api.auth import token_required
+from training.api.openapi import openapi_document
+from training.core.views import problem
+from training.errors import DomainError
+from training.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # the API authenticates every write with a bearer token or Basic credentials, not cookies
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    """A refused action, as a problem detail with a sentence a person can read."""
+    return problem(error.status_code, "Conflict" if error.status_code == 409 else "Unprocessable Content",
+                   error.message)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.post("/tokens")
+def create_token():
+    """Exchange HTTP Basic credentials (email, password) for a bearer token."""
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username or not auth.password:
+        raise _basic_challenge("Send your email and password with HTTP Basic authentication.")
+    user = account_services.authenticate(auth.username, auth.password)
+    if user is None:
+        raise _basic_challenge("Wrong email or password, or the account is deactivated.")
+    payload = request.get_json(silent=True) if request.content_length else None
+    name = payload.get("name") if isinstance(payload, dict) and isinstance(payload.get("name"), str) else ""
+    token, plain = account_services.create_api_token(user, name[:100] or "API")
+    db.session.commit()
+    body = {"id": token.id, "name": token.name, "token": plain, "token_type": "Bearer",
+            "created_at": token.created_at.isoformat()}
+    return jsonify(body), 201, {"Location": url_for("api.me")}
+
+
+def _basic_challenge(detail: str) -> Unauthorized:
+    return Unauthorized(detail, www_authenticate=WWWAuthenticate("basic", {"realm": "api"}))
+
+
+@bp.get("/me")
+@token_required()
+def me():
+    """The account that owns the bearer token."""
+    user = g.api_user
+    return jsonify(id=user.id, email=user.email, name=user.name, organisation=user.organisation,
+                   category=user.category.value, locale=user.locale,
+                   roles=sorted(r.value for r in user.role_set))

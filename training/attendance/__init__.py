@@ -1,0 +1,1 @@
+"""Attendance: half-day roll call, self check-in, sign-off and attendance sheets."""

@@ -1,0 +1,1 @@
+"""The append-only audit trail every auditable state change writes to."""

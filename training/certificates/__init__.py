@@ -1,0 +1,1 @@
+"""Certificates: earned by attendance, rendered as PDF/A, verifiable, revocable."""

@@ -1,0 +1,83 @@
+"""Issued certificates: stored bytes, fingerprint, versions and revocation."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from training.accounts.models import User
+from training.enrolment.models import Enrolment
+from training.extensions import db, enum_type, utcnow
+
+
+class CertificateStatus(enum.StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+    @property
+    def label(self) -> str:
+        return str(CERTIFICATE_STATUS_LABELS[self])
+
+
+CERTIFICATE_STATUS_LABELS = {
+    CertificateStatus.VALID: _l("Valid"),
+    CertificateStatus.REVOKED: _l("Revoked"),
+    CertificateStatus.SUPERSEDED: _l("Superseded"),
+}
+
+
+class Certificate(db.Model):
+    """One version of a learner's certificate for a session. Its bytes never change."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Public verification code: at least 128 random bits, URL-safe.
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    serial: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[CertificateStatus] = mapped_column(
+        enum_type(CertificateStatus, "certificate_status"), default=CertificateStatus.VALID
+    )
+    hours_attended: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2))
+    hours_scheduled: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2))
+    locale: Mapped[str] = mapped_column(sa.String(5))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revocation_reason: Mapped[str | None] = mapped_column(sa.Text)
+    superseded_at: Mapped[datetime | None]
+
+    enrolment: Mapped[Enrolment] = relationship()
+    issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("enrolment_id", "version"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("hours_attended >= 0 AND hours_attended <= hours_scheduled", name="hours_sane"),
+        sa.CheckConstraint(
+            "(status = 'revoked') = (revoked_at IS NOT NULL)", name="revoked_has_time"
+        ),
+        sa.CheckConstraint(
+            "status != 'superseded' OR superseded_at IS NOT NULL", name="superseded_has_time"
+        ),
+        # At most one valid certificate per enrolment: a re-issue supersedes the last one.
+        sa.Index(
+            "uq_certificates_one_valid",
+            "enrolment_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'valid'"),
+            postgresql_where=sa.text("status = 'valid'"),
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Enrolment: seats, the waitlist, approvals and convocations."""

@@ -1,0 +1,79 @@
+"""A learner's enrolment in a session."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from training.accounts.models import User
+from training.catalogue.models import CourseSession
+from training.extensions import db, enum_type, utcnow
+
+
+class EnrolmentStatus(enum.StrEnum):
+    PENDING_APPROVAL = "pending_approval"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return str(ENROLMENT_STATUS_LABELS[self])
+
+
+ENROLMENT_STATUS_LABELS = {
+    EnrolmentStatus.PENDING_APPROVAL: _l("Awaiting approval"),
+    EnrolmentStatus.CONFIRMED: _l("Confirmed"),
+    EnrolmentStatus.WAITLISTED: _l("Waitlisted"),
+    EnrolmentStatus.CANCELLED: _l("Cancelled"),
+    EnrolmentStatus.REJECTED: _l("Rejected"),
+}
+
+
+class Enrolment(db.Model):
+    """One learner in one session; its history lives in the audit log."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: Mapped[EnrolmentStatus] = mapped_column(enum_type(EnrolmentStatus, "enrolment_status"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When the learner joined the waitlist: the waitlist is served in this order.
+    waitlisted_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    prerequisites_acknowledged_at: Mapped[datetime | None]
+    # The admin who enrolled the learner on their behalf, when it was not the learner.
+    enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    session: Mapped[CourseSession] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    enrolled_by: Mapped[User | None] = relationship(foreign_keys=[enrolled_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "user_id"),
+        # Target of the attendance marks' composite foreign key.
+        sa.UniqueConstraint("id", "session_id"),
+        sa.CheckConstraint(
+            "status != 'waitlisted' OR waitlisted_at IS NOT NULL", name="waitlisted_has_time"
+        ),
+        sa.CheckConstraint(
+            "status != 'confirmed' OR confirmed_at IS NOT NULL", name="confirmed_has_time"
+        ),
+        sa.Index("ix_enrolments_waitlist", "session_id", "status", "waitlisted_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Enrolment {self.id} {self.status.value}>"

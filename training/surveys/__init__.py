@@ -1,0 +1,1 @@
+"""Satisfaction surveys at the end of a session (Qualiopi indicator 30)."""
