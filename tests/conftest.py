@@ -8,6 +8,7 @@ and fail instead of skipping when CI=true.
 
 from __future__ import annotations
 
+import contextvars
 import email
 import email.policy
 import os
@@ -20,6 +21,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from tests import factories
 from training import create_app
@@ -130,6 +133,24 @@ def database_url(migrated_database, tmp_path):
     return migrated_database
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    Without this, a request would reuse the test's app context: its `g` (Flask-Login's
+    cached user, Flask-WTF's CSRF token) and its database session would leak from one
+    client to another. The test's own session is committed before each request, so the
+    request sees the test's setup, and expired after, so the test sees what it changed.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url, smtp_server, tmp_path):
     """The application on a fresh database, sending email to the loopback SMTP server."""
@@ -141,6 +162,7 @@ def app(database_url, smtp_server, tmp_path):
         "MAIL_PORT": controller.port,
         "BASE_URL": "http://training.test",
     })
+    app.test_client_class = IsolatedClient
     yield app
     if DATABASE_URL:
         _truncate_all(app)
@@ -200,7 +222,6 @@ class Auth:
 
     def sign_in(self, user_or_email, password: str = factories.PASSWORD):
         email_address = getattr(user_or_email, "email", user_or_email)
-        db.session.commit()
         return post_form(self.client, "/sign-in", {"email": email_address, "password": password})
 
     def sign_out(self):
@@ -215,9 +236,9 @@ def auth(client):
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client, page: str = "/") -> str:
+def csrf_token(client, page: str = "/", headers: dict | None = None) -> str:
     """The CSRF token of the client's session, read from a page as a browser would."""
-    response = client.get(page)
+    response = client.get(page, headers=headers)
     match = CSRF_RE.search(response.get_data(as_text=True))
     assert match, f"no CSRF token on {page}"
     return match.group(1)
@@ -225,7 +246,8 @@ def csrf_token(client, page: str = "/") -> str:
 
 def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
     """POST a form with the CSRF token of `page` (default: the form's own URL)."""
-    return client.post(url, data={**data, "csrf_token": csrf_token(client, page or url)}, **kwargs)
+    token = csrf_token(client, page or url, kwargs.get("headers"))
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
 
 
 def unique_name(prefix: str) -> str:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from training.extensions import babel
 
 
 def select_locale() -> str:
-    """The user's saved language, else the session's choice, else the browser's, else French."""
+    """The user's saved language, else the session's choice, else the browser's, else French.
+
+    Outside a request (the command line) it is English.
+    """
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return "en"  # command-line output; emails choose their language with force_locale
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import current_app
+
 
 def safe_next_url(target: str | None, fallback: str) -> str:
     """`target` when it is a path on this site, else `fallback` (no open redirects)."""
@@ -16,3 +18,13 @@ def safe_next_url(target: str | None, fallback: str) -> str:
     if any(ord(ch) < 32 for ch in target) or "\\" in target:
         return fallback
     return target
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for emails and PDFs, built from BASE_URL.
+
+    Never from the request's Host header, which a client controls (password-reset
+    poisoning), and usable outside a request (CLI, Celery tasks).
+    """
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path

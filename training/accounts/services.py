@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash
@@ -19,6 +19,7 @@ from training.audit.services import record, snapshot
 from training.email import send_email
 from training.errors import DomainError
 from training.extensions import db
+from training.urls import external_url
 
 PROFILE_FIELDS = ("name", "organisation", "category", "locale")
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -118,14 +119,14 @@ def send_confirmation(user: User, next_url: str | None = None) -> None:
     """Email the link that confirms the user's address."""
     token = make_token(user, "confirm", next=next_url)
     send_email(user.email, _l("Confirm your email address"), "accounts/confirm", locale=user.locale,
-               user=user, link=_external_url("accounts.confirm_email", token=token))
+               user=user, link=external_url("accounts.confirm_email", token=token))
 
 
 def _send_account_exists(user: User) -> None:
     token = make_token(user, "reset")
     send_email(user.email, _l("You already have an account"), "accounts/account_exists", locale=user.locale,
-               user=user, link=_external_url("accounts.reset_password", token=token),
-               sign_in=_external_url("accounts.sign_in"))
+               user=user, link=external_url("accounts.reset_password", token=token),
+               sign_in=external_url("accounts.sign_in"))
 
 
 def confirm_email(token: str) -> tuple[User, str | None]:
@@ -158,14 +159,14 @@ def request_password_reset(email: str) -> None:
         return
     token = make_token(user, "reset")
     send_email(user.email, _l("Reset your password"), "accounts/reset_password", locale=user.locale,
-               user=user, link=_external_url("accounts.reset_password", token=token))
+               user=user, link=external_url("accounts.reset_password", token=token))
 
 
 def send_invitation(user: User) -> None:
     """Email a person created without a password the link to choose one."""
     token = make_token(user, "invite")
     send_email(user.email, _l("Your GenoTher Training account"), "accounts/invitation", locale=user.locale,
-               user=user, link=_external_url("accounts.accept_invitation", token=token))
+               user=user, link=external_url("accounts.accept_invitation", token=token))
 
 
 def user_for_link(token: str, purpose: str) -> User:
@@ -271,8 +272,3 @@ def user_for_api_token(plain: str) -> User | None:
     if token is None or not token.is_usable(datetime.now(UTC)):
         return None
     return token.user
-
-
-def _external_url(endpoint: str, **values) -> str:
-    """An absolute link for emails, built from BASE_URL (never from the request's Host header)."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)

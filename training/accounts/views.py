@@ -171,7 +171,7 @@ def change_password():
             form.password.errors.append(error.message)
         else:
             db.session.commit()
-            login_user(current_user)  # this browser keeps going with the new session nonce
+            login_user(current_user._get_current_object())  # this browser keeps the new nonce
             flash(_("Your password is changed. Your other sessions are signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return _render_profile(password_form=form), 422

@@ -46,7 +46,7 @@ def user_detail(user_id: int):
     if form.validate_on_submit():
         try:
             account_services.set_roles(current_user, user, {Role(r) for r in form.roles.data},
-                                       form.reason.data.strip() or None)
+                                       (form.reason.data or "").strip() or None)
         except DomainError as error:
             form.roles.errors.append(error.message)
         else:

@@ -63,8 +63,9 @@ class AttendanceMark(db.Model):
     # When the learner checked in themselves, or was seen arriving.
     checked_in_at: Mapped[datetime | None]
 
-    enrolment: Mapped[Enrolment] = relationship()
-    slot: Mapped[Slot] = relationship()
+    # Both relationships write session_id; the composite keys guarantee they agree.
+    enrolment: Mapped[Enrolment] = relationship(overlaps="slot")
+    slot: Mapped[Slot] = relationship(overlaps="enrolment")
     marked_by: Mapped[User] = relationship()
 
     __table_args__ = (

@@ -1,0 +1,60 @@
+"""Configuration: production refuses to start without its secrets; DATABASE_URL wins."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from config import ConfigError, load_config
+
+
+def test_production_needs_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/training")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config("production")
+
+
+def test_production_needs_a_database_url(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_config("production")
+
+
+def test_production_starts_with_both_and_secures_cookies(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgres://user@db/training")
+    config = load_config("production")
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db/training"
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["MAIL_BACKEND"] == "smtp"
+
+
+def test_development_defaults_to_sqlite_in_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    config = load_config("development")
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert config["SQLALCHEMY_DATABASE_URI"].endswith("instance/genother.sqlite")
+    assert config["CELERY"]["task_always_eager"] is True
+
+
+def test_database_url_chooses_the_database_in_development(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/dev")
+    assert load_config("development")["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://localhost/dev"
+
+
+def test_a_broker_turns_off_inline_tasks(monkeypatch):
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    assert load_config("development")["CELERY"]["task_always_eager"] is False
+
+
+def test_the_refusal_is_one_line_naming_the_variable(tmp_path):
+    env = {"GENOTHER_ENV": "production", "PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///x.db"}
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], env=env, capture_output=True, text=True,
+                            cwd=str(tmp_path.parent if False else __import__("config").BASE_DIR))
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "SECRET_KEY is not set" in last_line
