@@ -113,6 +113,23 @@ def _driver(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
 
 
+@pytest.fixture
+def postgres_database():
+    """A new, empty PostgreSQL database of its own, dropped afterwards."""
+    name = f"genother_test_{uuid.uuid4().hex[:10]}"
+    server = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        server.dispose()
+        skip_or_fail(f"no PostgreSQL server at {POSTGRES_SERVER_URL}: {error.orig}")
+    yield POSTGRES_SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
+    with server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
 def _truncate_all(app) -> None:
     tables = ", ".join(t.name for t in db.metadata.sorted_tables)
     with app.app_context():

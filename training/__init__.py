@@ -29,7 +29,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 
 def _configure_extensions(app: Flask) -> None:
-    from training import database, i18n, security, tasks
+    from training import database, i18n, models, security, tasks  # noqa: F401  (models: complete metadata)
     from training.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
