@@ -120,7 +120,8 @@ SURVEY_COMMENTS = {
 }
 
 # The schedule: (course slug, when, capacity, kind). `when` is (weeks from this week, weekday
-# 0-4), "running" (a session that includes today) or "next_month" (mid next calendar month).
+# 0-4), "running" (from the weekday before today: give it a three-day course so it is running
+# whatever the time of day) or "next_month" (mid next calendar month).
 # kind: "open" (enrolments as usual), "full" (full with a waitlist), "approval" (pending
 # requests), "cancelled" (cancelled by the training office).
 SESSIONS = [

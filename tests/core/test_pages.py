@@ -90,6 +90,7 @@ def test_folder_backend_writes_eml_files(app, tmp_path, learner):
     with app.test_request_context():
         send_email(learner.email, "Hello", "accounts/reset_password", locale="en", user=learner,
                    link="http://training.test/x")
+        db.session.commit()
     [path] = (tmp_path / "mail").glob("*.eml")
     message = message_from_bytes(path.read_bytes())
     assert message["To"] == learner.email and message["Subject"] == "Hello"
@@ -118,6 +119,7 @@ def test_email_has_text_and_html(app, learner, mailbox, locale, greeting):
     with app.test_request_context():
         send_email(learner.email, "Subject", "accounts/reset_password", locale=locale, user=learner,
                    link="http://training.test/reset-password/abc")
+        db.session.commit()
     [message] = mailbox
     assert greeting in message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
