@@ -28,7 +28,8 @@ def count(model, *where) -> int:
 
 def table_counts() -> dict[str, int]:
     """The number of rows in every table."""
-    return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+    tables = db.metadata.sorted_tables
+    return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables}
 
 
 @pytest.fixture

@@ -1,0 +1,131 @@
+"""Every URL of the app, for every role: the expected answer.
+
+The table below must name every (method, endpoint) of `app.url_map`; a new URL without
+an entry fails `test_every_url_has_an_entry`. POSTs carry a valid CSRF token and an empty
+form, so what is tested is access, not validation.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token
+from training import create_app
+from training.accounts.services import create_api_token
+from training.extensions import db
+
+ROLES = ("anonymous", "learner", "trainer", "admin")
+
+
+def every(status: int) -> dict:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int, anonymous: int = 302) -> dict:
+    return {"anonymous": anonymous, "learner": status, "trainer": status, "admin": status}
+
+
+def admin_only(status: int) -> dict:
+    return {"anonymous": 302, "learner": 403, "trainer": 403, "admin": status}
+
+
+ACCESS: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "static"): every(200),
+    ("GET", "core.home"): every(200),
+    ("GET", "core.healthz"): every(200),
+    ("GET", "accounts.sign_in"): every(200),
+    ("POST", "accounts.sign_in"): every(200),
+    ("POST", "accounts.sign_out"): every(302),
+    ("GET", "accounts.sign_up"): {**every(302), "anonymous": 200},
+    ("POST", "accounts.sign_up"): {**every(302), "anonymous": 200},
+    ("GET", "accounts.check_email"): every(200),
+    ("GET", "accounts.confirm_email"): every(302),
+    ("GET", "accounts.forgot_password"): every(200),
+    ("POST", "accounts.forgot_password"): every(200),
+    ("GET", "accounts.reset_password"): every(302),
+    ("POST", "accounts.reset_password"): every(302),
+    ("GET", "accounts.accept_invitation"): every(302),
+    ("POST", "accounts.accept_invitation"): every(302),
+    ("GET", "accounts.profile"): signed_in(200),
+    ("POST", "accounts.profile"): signed_in(302),  # nothing sent: the stored values stand
+    ("POST", "accounts.change_password"): signed_in(422),
+    ("POST", "accounts.sign_out_everywhere"): signed_in(302),
+    ("POST", "accounts.create_token"): signed_in(422),
+    # The token belongs to the learner: anyone else gets 404, never a hint it exists.
+    ("POST", "accounts.revoke_token"): {"anonymous": 302, "learner": 302, "trainer": 404, "admin": 404},
+    ("POST", "accounts.set_language"): every(400),
+    ("GET", "admin.users"): admin_only(200),
+    ("GET", "admin.user_detail"): admin_only(200),
+    ("POST", "admin.user_detail"): admin_only(200),
+    ("GET", "api.openapi"): every(200),
+    ("POST", "api.create_token"): every(401),
+    # The API ignores the cookie session: only a bearer token counts.
+    ("GET", "api.me"): every(401),
+}
+
+
+def _rules():
+    app = create_app("test")
+    return sorted(
+        (method, rule.endpoint, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
+RULES = _rules()
+
+
+def test_every_url_has_an_entry():
+    missing = [(m, e) for m, e, _ in RULES if (m, e) not in ACCESS]
+    stale = [key for key in ACCESS if key not in {(m, e) for m, e, _ in RULES}]
+    assert missing == [], f"add these to ACCESS in tests/test_access.py: {missing}"
+    assert stale == [], f"these ACCESS entries match no URL any more: {stale}"
+
+
+@pytest.fixture
+def people(learner, trainer, admin):
+    token, _plain = create_api_token(learner, "learner's token")
+    db.session.commit()
+    return {"learner": learner, "trainer": trainer, "admin": admin, "token_id": token.id}
+
+
+def _url(rule: str, people: dict) -> str:
+    values = {"<path:filename>": "css/app.css", "<token>": "not-a-valid-token",
+              "<int:user_id>": str(people["learner"].id), "<int:token_id>": str(people["token_id"])}
+    for placeholder, value in values.items():
+        rule = rule.replace(placeholder, value)
+    assert "<" not in rule, f"no sample value for {rule}"
+    return rule
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method,endpoint,rule", RULES, ids=[f"{m} {r}" for m, _e, r in RULES])
+def test_access(client, people, role, method, endpoint, rule):
+    expected = ACCESS.get((method, endpoint))
+    if expected is None:
+        pytest.fail(f"{method} {endpoint} has no entry in ACCESS")
+    if role != "anonymous":
+        user = people[role]
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+    url = _url(rule, people)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.open(url, method=method, data={"csrf_token": csrf_token(client)})
+    response.close()
+    assert response.status_code == expected[role], f"{role} {method} {url}"
+
+
+HTML_WRITES = [(m, e, r) for m, e, r in RULES if m != "GET" and not r.startswith("/api/")]
+
+
+@pytest.mark.parametrize("method,endpoint,rule", HTML_WRITES, ids=[f"{m} {r}" for m, _e, r in HTML_WRITES])
+def test_html_writes_without_csrf_token_are_refused(client, people, method, endpoint, rule):
+    with client.session_transaction() as session:
+        session["_user_id"] = people["admin"].get_id()
+    response = client.open(_url(rule, people), method=method, data={"locale": "en", "name": "x"})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
