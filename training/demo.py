@@ -22,8 +22,16 @@ from training import demo_data as data
 from training.accounts.models import LearnerCategory, Role, User, UserRole
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
 from training.audit.services import record
-from training.catalogue.models import Course, CourseFormat, CourseSession, CourseStatus, Level, SessionStatus
-from training.catalogue.models import Slot, Track
+from training.catalogue.models import (
+    Course,
+    CourseFormat,
+    CourseSession,
+    CourseStatus,
+    Level,
+    SessionStatus,
+    Slot,
+    Track,
+)
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 from training.surveys.models import RATING_FIELDS, SurveyResponse

@@ -208,7 +208,8 @@ COURSES = [
         "summary": "Two days on third-generation self-inactivating lentiviral vectors for the ex vivo "
         "modification of haematopoietic stem cells and T cells: packaging systems, pseudotyping, "
         "transduction enhancers, vector copy number and the safety of integration.",
-        "objectives": "Describe the architecture of third-generation SIN lentiviral vectors and their packaging plasmids\n"
+        "objectives": "Describe the architecture of third-generation SIN lentiviral vectors and their packaging "
+        "plasmids\n"
         "Choose an envelope (VSV-G, BaEV, measles) for a given target cell\n"
         "Optimise the transduction of CD34+ cells and T cells with enhancers and MOI\n"
         "Measure vector copy number by ddPCR and compare it with release criteria\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import secrets
 from datetime import datetime
 
@@ -12,25 +11,22 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from training.enums import LabelledEnum, labels
 from training.extensions import db, enum_type, utcnow
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     """What a person may do; a person may hold several roles."""
 
     LEARNER = "learner"
     TRAINER = "trainer"
     ADMIN = "admin"
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
+
+ROLE_LABELS = labels({Role.LEARNER: _l("Learner"), Role.TRAINER: _l("Trainer"), Role.ADMIN: _l("Administrator")})
 
 
-ROLE_LABELS = {Role.LEARNER: _l("Learner"), Role.TRAINER: _l("Trainer"), Role.ADMIN: _l("Administrator")}
-
-
-class LearnerCategory(enum.StrEnum):
+class LearnerCategory(LabelledEnum):
     """The trainee categories of the yearly BPF return."""
 
     EMPLOYEE = "employee"
@@ -39,18 +35,14 @@ class LearnerCategory(enum.StrEnum):
     STUDENT = "student"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return str(CATEGORY_LABELS[self])
 
-
-CATEGORY_LABELS = {
+CATEGORY_LABELS = labels({
     LearnerCategory.EMPLOYEE: _l("Employee"),
     LearnerCategory.JOB_SEEKER: _l("Job seeker"),
     LearnerCategory.SELF_FUNDED: _l("Self-funded individual"),
     LearnerCategory.STUDENT: _l("Student"),
     LearnerCategory.OTHER: _l("Other"),
-}
+})
 
 
 class User(UserMixin, db.Model):

@@ -6,11 +6,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from training.accounts import auth  # noqa: F401  (registers the user loader)
-from training.accounts import services
+from training.accounts import (
+    auth,  # noqa: F401  (registers the user loader)
+    services,
+)
 from training.accounts.forms import (
-    ApiTokenForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, ProfileForm, SetPasswordForm,
-    SignInForm, SignUpForm,
+    ApiTokenForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    ProfileForm,
+    SetPasswordForm,
+    SignInForm,
+    SignUpForm,
 )
 from training.accounts.models import ApiToken, LearnerCategory
 from training.errors import DomainError

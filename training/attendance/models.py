@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,18 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from training.accounts.models import User
 from training.catalogue.models import Slot
 from training.enrolment.models import Enrolment
+from training.enums import LabelledEnum, labels
 from training.extensions import db, enum_type, utcnow
 
 
-class MarkStatus(enum.StrEnum):
+class MarkStatus(LabelledEnum):
     PRESENT = "present"
     LATE = "late"
     ABSENT = "absent"
     EXCUSED = "excused"
-
-    @property
-    def label(self) -> str:
-        return str(MARK_STATUS_LABELS[self])
 
     @property
     def counts_as_attended(self) -> bool:
@@ -31,15 +27,15 @@ class MarkStatus(enum.StrEnum):
         return self in (MarkStatus.PRESENT, MarkStatus.LATE)
 
 
-MARK_STATUS_LABELS = {
+MARK_STATUS_LABELS = labels({
     MarkStatus.PRESENT: _l("Present"),
     MarkStatus.LATE: _l("Late"),
     MarkStatus.ABSENT: _l("Absent"),
     MarkStatus.EXCUSED: _l("Excused"),
-}
+})
 
 
-class MarkMethod(enum.StrEnum):
+class MarkMethod(LabelledEnum):
     TRAINER = "trainer"
     SELF_CHECKIN = "self_checkin"
     ADMIN = "admin"

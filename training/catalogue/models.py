@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 
@@ -10,67 +9,56 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from training.enums import LabelledEnum, labels
 from training.extensions import db, enum_type, utcnow
 
 
-class Track(enum.StrEnum):
+class Track(LabelledEnum):
     RESEARCH = "research"
     BIOMANUFACTURING = "biomanufacturing"
     ENTREPRENEURSHIP = "entrepreneurship"
 
-    @property
-    def label(self) -> str:
-        return str(TRACK_LABELS[self])
 
-
-TRACK_LABELS = {
+TRACK_LABELS = labels({
     Track.RESEARCH: _l("Research"),
     Track.BIOMANUFACTURING: _l("Biomanufacturing"),
     Track.ENTREPRENEURSHIP: _l("Entrepreneurship"),
-}
+})
 
 
-class Level(enum.StrEnum):
+class Level(LabelledEnum):
     INTRODUCTORY = "introductory"
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
 
-    @property
-    def label(self) -> str:
-        return str(LEVEL_LABELS[self])
 
-
-LEVEL_LABELS = {
+LEVEL_LABELS = labels({
     Level.INTRODUCTORY: _l("Introductory"),
     Level.INTERMEDIATE: _l("Intermediate"),
     Level.ADVANCED: _l("Advanced"),
-}
+})
 
 
-class CourseFormat(enum.StrEnum):
+class CourseFormat(LabelledEnum):
     IN_PERSON = "in_person"
     REMOTE = "remote"
     HYBRID = "hybrid"
 
-    @property
-    def label(self) -> str:
-        return str(FORMAT_LABELS[self])
 
-
-FORMAT_LABELS = {
+FORMAT_LABELS = labels({
     CourseFormat.IN_PERSON: _l("In person"),
     CourseFormat.REMOTE: _l("Remote"),
     CourseFormat.HYBRID: _l("Hybrid"),
-}
+})
 
 
-class CourseStatus(enum.StrEnum):
+class CourseStatus(LabelledEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
 
 
-class SessionStatus(enum.StrEnum):
+class SessionStatus(LabelledEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
 
@@ -168,7 +156,7 @@ class CourseSession(db.Model):
     slots: Mapped[list[Slot]] = relationship(
         back_populates="session", order_by="Slot.starts_at", cascade="all, delete-orphan"
     )
-    trainers: Mapped[list["User"]] = relationship(secondary=session_trainers)  # noqa: F821
+    trainers: Mapped[list[User]] = relationship(secondary=session_trainers)  # noqa: F821
 
     __table_args__ = (
         sa.CheckConstraint("capacity >= 1", name="capacity_positive"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,24 +11,21 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from training.accounts.models import User
 from training.enrolment.models import Enrolment
+from training.enums import LabelledEnum, labels
 from training.extensions import db, enum_type, utcnow
 
 
-class CertificateStatus(enum.StrEnum):
+class CertificateStatus(LabelledEnum):
     VALID = "valid"
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
 
-    @property
-    def label(self) -> str:
-        return str(CERTIFICATE_STATUS_LABELS[self])
 
-
-CERTIFICATE_STATUS_LABELS = {
+CERTIFICATE_STATUS_LABELS = labels({
     CertificateStatus.VALID: _l("Valid"),
     CertificateStatus.REVOKED: _l("Revoked"),
     CertificateStatus.SUPERSEDED: _l("Superseded"),
-}
+})
 
 
 class Certificate(db.Model):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,28 +10,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.accounts.models import User
 from training.catalogue.models import CourseSession
+from training.enums import LabelledEnum, labels
 from training.extensions import db, enum_type, utcnow
 
 
-class EnrolmentStatus(enum.StrEnum):
+class EnrolmentStatus(LabelledEnum):
     PENDING_APPROVAL = "pending_approval"
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
     REJECTED = "rejected"
 
-    @property
-    def label(self) -> str:
-        return str(ENROLMENT_STATUS_LABELS[self])
 
-
-ENROLMENT_STATUS_LABELS = {
+ENROLMENT_STATUS_LABELS = labels({
     EnrolmentStatus.PENDING_APPROVAL: _l("Awaiting approval"),
     EnrolmentStatus.CONFIRMED: _l("Confirmed"),
     EnrolmentStatus.WAITLISTED: _l("Waitlisted"),
     EnrolmentStatus.CANCELLED: _l("Cancelled"),
     EnrolmentStatus.REJECTED: _l("Rejected"),
-}
+})
 
 
 class Enrolment(db.Model):
