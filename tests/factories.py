@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
 from werkzeug.security import generate_password_hash
 
 from training.accounts.models import LearnerCategory, Role, User, UserRole
+from training.catalogue.models import Course, CourseFormat, CourseSession, CourseStatus, Level, Slot, Track
 
 PASSWORD = "correct horse battery staple"
 
@@ -48,3 +51,61 @@ class UserFactory(BaseFactory):
     def roles(self, create, extracted, **kwargs):
         names = extracted if extracted is not None else ["learner"]
         self.roles = [UserRole(role=Role(name)) for name in names]
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(day: date, hour: int, minute: int = 0) -> datetime:
+    """A Paris wall-clock time on `day`, as an aware UTC datetime."""
+    return datetime.combine(day, time(hour, minute), PARIS).astimezone(UTC)
+
+
+class CourseFactory(BaseFactory):
+    class Meta:
+        model = Course
+
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    title = factory.Sequence(lambda n: f"Thérapie génique, module {n}")
+    track = Track.RESEARCH
+    level = Level.INTERMEDIATE
+    language = "fr"
+    format = CourseFormat.IN_PERSON
+    summary = "Concevoir et produire des vecteurs AAV pour la thérapie génique."
+    objectives = "Choisir un sérotype\nConcevoir une cassette d'expression"
+    prerequisites = "Bases de biologie moléculaire"
+    audience = "Chercheurs et ingénieurs"
+    duration_hours = Decimal("7")
+    price_eur = Decimal("900")
+    teaching_methods = "Cours et travaux pratiques"
+    assessment = "QCM en fin de session"
+    accessibility = "Contactez notre référent handicap"
+    contact = "formation@genother.example"
+    status = CourseStatus.PUBLISHED
+
+
+class SessionFactory(BaseFactory):
+    """A session of one day (two half-day slots), by default in three weeks."""
+
+    class Meta:
+        model = CourseSession
+        exclude = ("day",)
+
+    course = factory.SubFactory(CourseFactory)
+    day = factory.LazyFunction(lambda: date.today() + timedelta(days=21))
+    place = "Genopole Campus 1, Evry"
+    capacity = 12
+    starts_at = factory.LazyAttribute(lambda o: paris(o.day, 9))
+    ends_at = factory.LazyAttribute(lambda o: paris(o.day, 17))
+    enrolment_deadline = factory.LazyAttribute(lambda o: o.starts_at - timedelta(days=3))
+    cancellation_deadline = factory.LazyAttribute(lambda o: o.starts_at - timedelta(days=2))
+
+    @factory.post_generation
+    def slots(self, create, extracted, **kwargs):
+        if extracted is not None:
+            return
+        day = self.starts_at.astimezone(PARIS).date()
+        self.slots = [
+            Slot(starts_at=paris(day, 9), ends_at=paris(day, 12, 30), hours=Decimal("3.5")),
+            Slot(starts_at=paris(day, 13, 30), ends_at=paris(day, 17), hours=Decimal("3.5")),
+        ]

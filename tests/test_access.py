@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import csrf_token
+from tests.factories import SessionFactory
 from training import create_app
 from training.accounts.services import create_api_token
 from training.extensions import db
@@ -85,14 +86,19 @@ def test_every_url_has_an_entry():
 
 @pytest.fixture
 def people(learner, trainer, admin):
+    """The people and objects the URLs point at: a published course whose session the trainer teaches."""
     token, _plain = create_api_token(learner, "learner's token")
+    session = SessionFactory(trainers=[trainer])
     db.session.commit()
-    return {"learner": learner, "trainer": trainer, "admin": admin, "token_id": token.id}
+    return {"learner": learner, "trainer": trainer, "admin": admin, "token_id": token.id,
+            "course": session.course, "session": session, "slot": session.slots[0]}
 
 
 def _url(rule: str, people: dict) -> str:
     values = {"<path:filename>": "css/app.css", "<token>": "not-a-valid-token",
-              "<int:user_id>": str(people["learner"].id), "<int:token_id>": str(people["token_id"])}
+              "<int:user_id>": str(people["learner"].id), "<int:token_id>": str(people["token_id"]),
+              "<slug>": people["course"].slug, "<int:course_id>": str(people["course"].id),
+              "<int:session_id>": str(people["session"].id), "<int:slot_id>": str(people["slot"].id)}
     for placeholder, value in values.items():
         rule = rule.replace(placeholder, value)
     assert "<" not in rule, f"no sample value for {rule}"

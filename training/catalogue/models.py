@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.enums import LabelledEnum, labels
 from training.extensions import db, enum_type, utcnow
+from training.text import fold
 
 
 class Track(LabelledEnum):
@@ -103,6 +104,9 @@ class Course(db.Model):
     status: Mapped[CourseStatus] = mapped_column(
         enum_type(CourseStatus, "course_status"), default=CourseStatus.DRAFT, index=True
     )
+    # Accent-free, lower-cased title, summary and objectives: the catalogue's search index,
+    # kept by `_index_course` below so that every writer (pages, API, CLI) keeps it right.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -149,6 +153,10 @@ class CourseSession(db.Model):
     )
     what_to_bring: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by every change (seats taken included): part of the catalogue cache key.
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=sa.text("CURRENT_TIMESTAMP")
+    )
     cancelled_at: Mapped[datetime | None]
     cancellation_reason: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -199,3 +207,9 @@ class Slot(db.Model):
 
     def __repr__(self) -> str:
         return f"<Slot {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"
+
+
+@sa.event.listens_for(Course, "before_insert")
+@sa.event.listens_for(Course, "before_update")
+def _index_course(_mapper, _connection, course: Course) -> None:
+    course.search_text = fold(" ".join([course.title or "", course.summary or "", course.objectives or ""]))
