@@ -58,6 +58,9 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "admin.users"): admin_only(200),
     ("GET", "admin.user_detail"): admin_only(200),
     ("POST", "admin.user_detail"): admin_only(200),
+    ("GET", "catalogue.index"): every(200),
+    ("GET", "catalogue.course"): every(200),
+    ("GET", "catalogue.course_ics"): every(200),
     ("GET", "api.openapi"): every(200),
     ("POST", "api.create_token"): every(401),
     # The API ignores the cookie session: only a bearer token counts.

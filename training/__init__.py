@@ -23,6 +23,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     app_logging.init_app(app)
     _configure_extensions(app)
+    _configure_features(app)
     _configure_blueprints(app)
     _configure_cli(app)
     return app
@@ -30,6 +31,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 def _configure_extensions(app: Flask) -> None:
     from training import database, i18n, models, security, tasks  # noqa: F401  (models: complete metadata)
+    from training.core import filters
     from training.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -40,15 +42,28 @@ def _configure_extensions(app: Flask) -> None:
     i18n.init_app(app)
     tasks.init_app(app)
     security.init_app(app)
+    filters.init_app(app)
+
+
+def _configure_features(app: Flask) -> None:
+    """Let features above the catalogue contribute figures to its pages."""
+    from training.attendance.figures import completion
+    from training.catalogue import figures
+    from training.enrolment.figures import waitlist_lengths
+    from training.surveys.figures import satisfaction
+
+    figures.init_app(app, session_figures=[waitlist_lengths], course_results=[satisfaction, completion])
 
 
 def _configure_blueprints(app: Flask) -> None:
     from training.accounts.views import bp as accounts_bp
     from training.admin.views import bp as admin_bp
     from training.api.views import bp as api_bp
+    from training.catalogue.views import bp as catalogue_bp
     from training.core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(catalogue_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
