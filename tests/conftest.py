@@ -159,6 +159,11 @@ class IsolatedClient(FlaskClient):
     request sees the test's setup, and expired after, so the test sees what it changed.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Assertions read English unless a test asks for French.
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
     def open(self, *args, **kwargs):
         if has_app_context():
             db.session.commit()

@@ -43,7 +43,7 @@ class UserFactory(BaseFactory):
     name = factory.Faker("name", locale="fr_FR")
     organisation = "Genethon"
     category = LearnerCategory.EMPLOYEE
-    locale = "fr"
+    locale = "en"
     password_hash = factory.LazyFunction(password_hash)
     email_confirmed_at = factory.LazyFunction(lambda: datetime.now(UTC))
 
@@ -71,8 +71,8 @@ class CourseFactory(BaseFactory):
     level = Level.INTERMEDIATE
     language = "fr"
     format = CourseFormat.IN_PERSON
-    summary = "Concevoir et produire des vecteurs AAV pour la thérapie génique."
-    objectives = "Choisir un sérotype\nConcevoir une cassette d'expression"
+    summary = "Un cours pratique du biocluster GenoTher."
+    objectives = "Décrire les étapes du procédé\nAppliquer les bonnes pratiques"
     prerequisites = "Bases de biologie moléculaire"
     audience = "Chercheurs et ingénieurs"
     duration_hours = Decimal("7")

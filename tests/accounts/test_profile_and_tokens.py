@@ -23,13 +23,13 @@ def _basic(email: str, password: str) -> dict:
 def test_profile_edit_is_saved_and_audited_with_both_values(client, auth, learner):
     auth.sign_in(learner)
     response = post_form(client, "/profile", {"name": "Léa Martin-Dupont", "organisation": "Inserm",
-                                              "category": "student", "locale": "en"})
+                                              "category": "student", "locale": "fr"})
     assert response.status_code == 302
     db.session.refresh(learner)
     assert (learner.name, learner.organisation, learner.category, learner.locale) == (
-        "Léa Martin-Dupont", "Inserm", LearnerCategory.STUDENT, "en")
+        "Léa Martin-Dupont", "Inserm", LearnerCategory.STUDENT, "fr")
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.profile_updated"))
-    assert entry.before == {"name": "Léa Martin", "organisation": "Genethon", "category": "employee", "locale": "fr"}
+    assert entry.before == {"name": "Léa Martin", "organisation": "Genethon", "category": "employee", "locale": "en"}
     assert entry.after["category"] == "student"
     assert entry.actor_id == learner.id
 
@@ -113,8 +113,8 @@ def test_deactivated_account_gets_no_token_and_its_tokens_stop(client, learner):
 
 def test_language_switch_is_remembered_on_the_account(client, auth, learner):
     auth.sign_in(learner)
-    response = post_form(client, "/language", {"locale": "en", "next": "/profile"}, page="/profile")
+    response = post_form(client, "/language", {"locale": "fr", "next": "/profile"}, page="/profile")
     assert response.headers["Location"] == "/profile"
     db.session.refresh(learner)
-    assert learner.locale == "en"
+    assert learner.locale == "fr"
     assert post_form(client, "/language", {"locale": "de"}).status_code == 400

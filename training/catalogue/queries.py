@@ -208,6 +208,11 @@ def published_course(slug: str) -> Course | None:
     )
 
 
+def course_by_slug(slug: str) -> Course | None:
+    """A course by slug, whatever its status (for admins)."""
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug))
+
+
 def upcoming_sessions(course: Course, now: datetime | None = None) -> list[CourseSession]:
     """The course's scheduled sessions that have not ended, with slots and trainers loaded."""
     now = now or datetime.now(UTC)
