@@ -59,7 +59,7 @@ run: install
 	$(FLASK) --app wsgi run --host 127.0.0.1 --port 5000
 
 test: install
-	$(VENV)/bin/ruff check training tests config.py wsgi.py migrations/env.py
+	$(VENV)/bin/ruff check training tests bench config.py wsgi.py migrations/env.py
 	$(PYTHON) -m pytest $(ARGS)
 
 # Only this target exports TEST_DATABASE_URL, so `make test` stays on SQLite

@@ -115,5 +115,12 @@ def load_config(name: str | None = None) -> dict:
             "worker_prefetch_multiplier": 1,
         },
         "REDIS_URL": _env("REDIS_URL"),
+        # Shared by every worker when Redis is configured; per process otherwise.
+        "CACHE_TYPE": "RedisCache" if _env("REDIS_URL") else "SimpleCache",
+        "CACHE_REDIS_URL": _env("REDIS_URL"),
+        "CACHE_KEY_PREFIX": "genother:",
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        # How long a process trusts its last reading of the catalogue's state (seconds).
+        "CATALOGUE_FINGERPRINT_TTL": 0.0 if testing else 1.0,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
     }

@@ -258,7 +258,7 @@ def auth(client):
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client, page: str = "/", headers: dict | None = None) -> str:
+def csrf_token(client, page: str = "/sign-in", headers: dict | None = None) -> str:
     """The CSRF token of the client's session, read from a page as a browser would."""
     response = client.get(page, headers=headers)
     match = CSRF_RE.search(response.get_data(as_text=True))

@@ -61,6 +61,29 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "catalogue.index"): every(200),
     ("GET", "catalogue.course"): every(200),
     ("GET", "catalogue.course_ics"): every(200),
+    ("GET", "api.courses"): every(200),
+    ("GET", "api.course"): every(200),
+    ("GET", "api.session"): every(200),
+    ("POST", "api.create_course"): every(401),
+    ("PATCH", "api.update_course"): every(401),
+    ("POST", "api.create_session"): every(401),
+    ("GET", "admin.courses"): admin_only(200),
+    ("GET", "admin.new_course"): admin_only(200),
+    ("POST", "admin.new_course"): admin_only(422),  # an empty form: errors shown next to the fields
+    ("GET", "admin.course_detail"): admin_only(200),
+    ("GET", "admin.edit_course"): admin_only(200),
+    ("POST", "admin.edit_course"): admin_only(422),
+    ("POST", "admin.course_status"): admin_only(400),  # the buttons always send a status; none is a bad request
+    ("GET", "admin.new_session"): admin_only(200),
+    ("POST", "admin.new_session"): admin_only(422),
+    ("GET", "admin.session_detail"): admin_only(200),
+    ("POST", "admin.session_detail"): admin_only(422),
+    ("POST", "admin.update_slot"): admin_only(422),
+    ("POST", "admin.delete_slot"): admin_only(302),  # the session keeps its other half-day
+    ("POST", "admin.add_slot"): admin_only(422),
+    ("GET", "admin.duplicate_session"): admin_only(200),
+    ("POST", "admin.duplicate_session"): admin_only(422),
+    ("POST", "admin.cancel_session"): admin_only(422),  # no reason given: refused
     ("GET", "api.openapi"): every(200),
     ("POST", "api.create_token"): every(401),
     # The API ignores the cookie session: only a bearer token counts.

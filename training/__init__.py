@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from config import INSTANCE_DIR, load_config
+from training.urls import DatabaseIdConverter
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_mapping(load_config(config_name))
     if overrides:
         app.config.update(overrides)
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     from training import logging as app_logging
 
@@ -32,13 +34,14 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 def _configure_extensions(app: Flask) -> None:
     from training import database, i18n, models, security, tasks  # noqa: F401  (models: complete metadata)
     from training.core import filters
-    from training.extensions import csrf, db, login_manager, migrate
+    from training.extensions import cache, csrf, db, login_manager, migrate
 
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    cache.init_app(app)
     i18n.init_app(app)
     tasks.init_app(app)
     security.init_app(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter
 
 
 def safe_next_url(target: str | None, fallback: str) -> str:
@@ -28,3 +29,12 @@ def external_url(endpoint: str, **values) -> str:
     """
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every URL: 1 to 2**31 - 1, so an id too large for the database is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)

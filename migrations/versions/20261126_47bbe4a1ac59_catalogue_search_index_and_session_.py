@@ -1,4 +1,4 @@
-"""Catalogue search index (courses.search_text) and sessions.updated_at.
+"""Catalogue search index (courses.search_text), sessions.updated_at, and indexes for the cache key.
 
 Revision ID: 47bbe4a1ac59
 Revises: cf19b7f73848
@@ -41,10 +41,15 @@ def upgrade():
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True), nullable=False,
                               server_default=sa.text('CURRENT_TIMESTAMP'))
+        batch_op.create_index('ix_sessions_updated_at', ['updated_at'])
+    # The catalogue cache reads max(updated_at) of both tables on every request.
+    op.create_index('ix_courses_updated_at', 'courses', ['updated_at'])
 
 
 def downgrade():
+    op.drop_index('ix_courses_updated_at', table_name='courses')
     with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_sessions_updated_at')
         batch_op.drop_column('updated_at')
     with op.batch_alter_table('courses', schema=None) as batch_op:
         batch_op.drop_column('search_text')

@@ -113,8 +113,8 @@ def test_course_page_shows_the_whole_programme(client, catalogue, trainer):
     session.trainers = [trainer]
     db.session.commit()
     page = client.get(f"/courses/{catalogue.slug}").get_data(as_text=True)
-    for text in ("Décrire les étapes du procédé", "7 hours", "Bases de biologie moléculaire", "Chercheurs et ingénieurs",
-                 "Cours et travaux pratiques", "QCM en fin de session", "référent handicap",
+    for text in ("Décrire les étapes du procédé", "7 hours", "Bases de biologie moléculaire",
+                 "Chercheurs et ingénieurs", "Cours et travaux pratiques", "QCM en fin de session", "référent handicap",
                  "formation@genother.example", "€900.00", "Genopole Campus 1, Evry", "Thomas Petit",
                  "12 seats left", "2 half-days"):
         assert text in page, text

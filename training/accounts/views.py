@@ -22,7 +22,7 @@ from training.accounts.forms import (
 )
 from training.accounts.models import ApiToken, LearnerCategory
 from training.errors import DomainError
-from training.extensions import db
+from training.extensions import csrf, db
 from training.urls import safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -224,10 +224,18 @@ def revoke_token(token_id: int):
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
-    """Switch the interface language; remembered on the account when signed in."""
+    """Switch the interface language; remembered on the account when signed in.
+
+    For an anonymous visitor it only sets a preference in their own session cookie, which
+    a forged request could do no harm with, so no CSRF token is asked: public pages then
+    carry no per-visitor token and can be served from the cache. A signed-in user's
+    choice is saved on the account, so it needs the token like every other change.
+    """
     locale = request.form.get("locale", "")
-    ConfirmForm().validate_on_submit() or abort(400)
+    if current_user.is_authenticated:
+        csrf.protect()
     if locale not in ("fr", "en"):
         abort(400)
     session["locale"] = locale

@@ -54,3 +54,6 @@ def user_detail(user_id: int):
             flash(_("The roles of %(name)s are saved.", name=user.name), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_detail.html", user=user, form=form)
+
+
+from training.admin import courses, sessions  # noqa: E402, F401  (their routes join this blueprint)

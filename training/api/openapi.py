@@ -1,93 +1,164 @@
-"""The OpenAPI 3.1 document, built as data so tests can check responses against it."""
+"""The OpenAPI 3.1 document. Schemas come from the pydantic models the endpoints use."""
 
 from __future__ import annotations
 
-PROBLEM = {"$ref": "#/components/schemas/Problem"}
+from functools import cache
+
+from pydantic.json_schema import models_json_schema
+
+from training.api import schemas
+
+MODELS = (schemas.Problem, schemas.CourseList, schemas.CourseOut, schemas.SessionOut, schemas.CourseIn,
+          schemas.CoursePatch, schemas.SessionIn)
+FILTERS = {
+    "q": {"type": "string", "maxLength": 200, "description": "Words to find in title, summary and objectives"},
+    "track": {"enum": ["research", "biomanufacturing", "entrepreneurship"]},
+    "level": {"enum": ["introductory", "intermediate", "advanced"]},
+    "format": {"enum": ["in_person", "remote", "hybrid"]},
+    "language": {"enum": ["fr", "en"]},
+    "month": {"type": "string", "pattern": r"^(19|20)\d{2}-(0[1-9]|1[0-2])$",
+              "description": "Sessions starting that month"},
+    "free": {"enum": ["1", "0"], "description": "1: only courses with a free seat"},
+    "sort": {"enum": ["date", "title"]},
+    "page": {"type": "integer", "minimum": 1, "maximum": 10000},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+}
 
 
-def _problem_response(description: str) -> dict:
-    return {"description": description, "content": {"application/problem+json": {"schema": PROBLEM}}}
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
+def json_response(description: str, schema: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def problem_response(description: str) -> dict:
+    return {"description": description, "content": {"application/problem+json": {"schema": ref("Problem")}}}
+
+
+def json_body(schema: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 120}}
+SESSION_ID = {"name": "session_id", "in": "path", "required": True,
+              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+ADMIN_ERRORS = {
+    "400": problem_response("The body is not a JSON object"),
+    "401": problem_response("Missing, revoked or expired token"),
+    "403": problem_response("The token's account is not an administrator"),
+    "422": problem_response("A field is not valid; `errors` names it"),
+}
+
+
+def catalogue_paths() -> dict:
+    """The catalogue's read and write endpoints."""
+    return {
+        "/api/v1/courses": {
+            "get": {
+                "summary": "Published courses, with the catalogue page's filters",
+                "parameters": [{"name": n, "in": "query", "required": False, "schema": s} for n, s in FILTERS.items()],
+                "responses": {"200": json_response("A page of courses", "CourseList"),
+                              "400": problem_response("A query argument is not valid")},
+            },
+            "post": {
+                "summary": "Create a course (admins)", "security": [{"bearer": []}],
+                "requestBody": json_body("CourseIn"),
+                "responses": {"201": json_response("The new course", "CourseOut"), **ADMIN_ERRORS},
+            },
+        },
+        "/api/v1/courses/{slug}": {
+            "get": {
+                "summary": "A published course with its programme, results and upcoming sessions",
+                "parameters": [SLUG],
+                "responses": {"200": json_response("The course", "CourseOut"),
+                              "404": problem_response("No published course has this slug")},
+            },
+            "patch": {
+                "summary": "Change fields or the status of a course (admins)", "security": [{"bearer": []}],
+                "parameters": [SLUG], "requestBody": json_body("CoursePatch"),
+                "responses": {"200": json_response("The course", "CourseOut"),
+                              "404": problem_response("No course has this slug"), **ADMIN_ERRORS},
+            },
+        },
+        "/api/v1/courses/{slug}/sessions": {
+            "post": {
+                "summary": "Schedule a session with its half-day slots (admins; past dates accepted)",
+                "security": [{"bearer": []}], "parameters": [SLUG], "requestBody": json_body("SessionIn"),
+                "responses": {"201": json_response("The new session", "SessionOut"),
+                              "404": problem_response("No course has this slug"), **ADMIN_ERRORS},
+            },
+        },
+        "/api/v1/sessions/{session_id}": {
+            "get": {
+                "summary": "A session: capacity, seats left, waitlist length and slots",
+                "parameters": [SESSION_ID],
+                "responses": {"200": json_response("The session", "SessionOut"),
+                              "404": problem_response("No session of a published course has this id")},
+            },
+        },
+    }
+
+
+def account_paths() -> dict:
+    """Tokens and the current user."""
+    return {
+        "/api/v1/tokens": {
+            "post": {
+                "summary": "Create a bearer token from HTTP Basic credentials (email and password)",
+                "security": [{"basic": []}],
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"name": {"type": "string", "maxLength": 100}}}}}},
+                "responses": {"201": json_response("The token, shown once", "NewToken"),
+                              "401": problem_response("Missing or wrong credentials")},
+            }
+        },
+        "/api/v1/me": {
+            "get": {
+                "summary": "The account that owns the token", "security": [{"bearer": []}],
+                "responses": {"200": json_response("The account", "Me"),
+                              "401": problem_response("Missing, revoked or expired token")},
+            }
+        },
+    }
+
+
+ACCOUNT_SCHEMAS = {
+    "NewToken": {
+        "type": "object", "required": ["id", "name", "token", "token_type", "created_at"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "token": {"type": "string"},
+                       "token_type": {"const": "Bearer"}, "created_at": {"type": "string", "format": "date-time"}},
+    },
+    "Me": {
+        "type": "object", "required": ["id", "email", "name", "organisation", "category", "locale", "roles"],
+        "properties": {
+            "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
+            "organisation": {"type": "string"},
+            "category": {"enum": ["employee", "job_seeker", "self_funded", "student", "other"]},
+            "locale": {"enum": ["fr", "en"]},
+            "roles": {"type": "array", "items": {"enum": ["learner", "trainer", "admin"]}},
+        },
+    },
+}
+
+
+@cache
 def openapi_document() -> dict:
     """The whole API description."""
+    _, definitions = models_json_schema([(m, "serialization") for m in MODELS[:4]] +
+                                        [(m, "validation") for m in MODELS[4:]],
+                                        ref_template="#/components/schemas/{model}")
     return {
         "openapi": "3.1.0",
-        "info": {
-            "title": "GenoTher Training API",
-            "version": "1.0.0",
-            "description": "Catalogue, enrolment, attendance and certificates of the GenoTher training office.",
-        },
+        "info": {"title": "GenoTher Training API", "version": "1.0.0",
+                 "description": "Catalogue, enrolment, attendance and certificates of the GenoTher "
+                                "training office. Errors are RFC 9457 problem details."},
         "servers": [{"url": "/"}],
         "components": {
-            "securitySchemes": {
-                "basic": {"type": "http", "scheme": "basic"},
-                "bearer": {"type": "http", "scheme": "bearer"},
-            },
-            "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "required": ["type", "title", "status"],
-                    "properties": {
-                        "type": {"type": "string"},
-                        "title": {"type": "string"},
-                        "status": {"type": "integer"},
-                        "detail": {"type": "string"},
-                    },
-                },
-                "NewToken": {
-                    "type": "object",
-                    "required": ["id", "name", "token", "token_type", "created_at"],
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "name": {"type": "string"},
-                        "token": {"type": "string"},
-                        "token_type": {"const": "Bearer"},
-                        "created_at": {"type": "string", "format": "date-time"},
-                    },
-                },
-                "Me": {
-                    "type": "object",
-                    "required": ["id", "email", "name", "organisation", "category", "locale", "roles"],
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "email": {"type": "string", "format": "email"},
-                        "name": {"type": "string"},
-                        "organisation": {"type": "string"},
-                        "category": {"enum": ["employee", "job_seeker", "self_funded", "student", "other"]},
-                        "locale": {"enum": ["fr", "en"]},
-                        "roles": {"type": "array", "items": {"enum": ["learner", "trainer", "admin"]}},
-                    },
-                },
-            },
+            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"},
+                                "bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {**definitions["$defs"], **ACCOUNT_SCHEMAS},
         },
-        "paths": {
-            "/api/v1/tokens": {
-                "post": {
-                    "summary": "Create a bearer token from HTTP Basic credentials",
-                    "security": [{"basic": []}],
-                    "requestBody": {
-                        "required": False,
-                        "content": {"application/json": {"schema": {
-                            "type": "object", "properties": {"name": {"type": "string", "maxLength": 100}}}}},
-                    },
-                    "responses": {
-                        "201": {"description": "The token, shown once",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewToken"}}}},
-                        "401": _problem_response("Missing or wrong credentials"),
-                    },
-                }
-            },
-            "/api/v1/me": {
-                "get": {
-                    "summary": "The account that owns the token",
-                    "security": [{"bearer": []}],
-                    "responses": {
-                        "200": {"description": "The account",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}}},
-                        "401": _problem_response("Missing, revoked or expired token"),
-                    },
-                }
-            },
-        },
+        "paths": {**account_paths(), **catalogue_paths()},
     }

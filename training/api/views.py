@@ -8,6 +8,7 @@ from werkzeug.exceptions import Unauthorized
 
 from training.accounts import services as account_services
 from training.api.auth import token_required
+from training.api.errors import init_api_errors
 from training.api.openapi import openapi_document
 from training.core.views import problem
 from training.errors import DomainError
@@ -17,11 +18,16 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # the API authenticates every write with a bearer token or Basic credentials, not cookies
 
 
+init_api_errors(bp)
+
+
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
-    """A refused action, as a problem detail with a sentence a person can read."""
+    """A refused action, as a problem detail with a sentence a person can read (and its field, if any)."""
+    field = getattr(error, "field", None)
+    extra = {"errors": [{"field": field, "message": str(error.message)}]} if field else {}
     return problem(error.status_code, "Conflict" if error.status_code == 409 else "Unprocessable Content",
-                   error.message)
+                   str(error.message), **extra)
 
 
 @bp.get("/openapi.json")
@@ -60,3 +66,6 @@ def me():
     return jsonify(id=user.id, email=user.email, name=user.name, organisation=user.organisation,
                    category=user.category.value, locale=user.locale,
                    roles=sorted(r.value for r in user.role_set))
+
+
+from training.api import catalogue  # noqa: E402, F401  (registers the catalogue endpoints on bp)

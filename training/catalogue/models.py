@@ -19,19 +19,16 @@ class Track(LabelledEnum):
     BIOMANUFACTURING = "biomanufacturing"
     ENTREPRENEURSHIP = "entrepreneurship"
 
-
 TRACK_LABELS = labels({
     Track.RESEARCH: _l("Research"),
     Track.BIOMANUFACTURING: _l("Biomanufacturing"),
     Track.ENTREPRENEURSHIP: _l("Entrepreneurship"),
 })
 
-
 class Level(LabelledEnum):
     INTRODUCTORY = "introductory"
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
-
 
 LEVEL_LABELS = labels({
     Level.INTRODUCTORY: _l("Introductory"),
@@ -39,12 +36,10 @@ LEVEL_LABELS = labels({
     Level.ADVANCED: _l("Advanced"),
 })
 
-
 class CourseFormat(LabelledEnum):
     IN_PERSON = "in_person"
     REMOTE = "remote"
     HYBRID = "hybrid"
-
 
 FORMAT_LABELS = labels({
     CourseFormat.IN_PERSON: _l("In person"),
@@ -52,17 +47,14 @@ FORMAT_LABELS = labels({
     CourseFormat.HYBRID: _l("Hybrid"),
 })
 
-
 class CourseStatus(LabelledEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
 
-
 class SessionStatus(LabelledEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
-
 
 session_trainers = sa.Table(
     "session_trainers",
@@ -70,7 +62,6 @@ session_trainers = sa.Table(
     sa.Column("session_id", sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True, index=True),
 )
-
 
 class Course(db.Model):
     """A course of the catalogue, with everything a Qualiopi programme page must show."""
@@ -108,7 +99,7 @@ class Course(db.Model):
     # kept by `_index_course` below so that every writer (pages, API, CLI) keeps it right.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     sessions: Mapped[list[CourseSession]] = relationship(back_populates="course")
 
@@ -128,7 +119,6 @@ class Course(db.Model):
 
     def __repr__(self) -> str:
         return f"<Course {self.slug}>"
-
 
 class CourseSession(db.Model):
     """A dated run of a course, made of half-day slots."""
@@ -155,7 +145,7 @@ class CourseSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Bumped by every change (seats taken included): part of the catalogue cache key.
     updated_at: Mapped[datetime] = mapped_column(
-        default=utcnow, onupdate=utcnow, server_default=sa.text("CURRENT_TIMESTAMP")
+        default=utcnow, onupdate=utcnow, server_default=sa.text("CURRENT_TIMESTAMP"), index=True
     )
     cancelled_at: Mapped[datetime | None]
     cancellation_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -183,7 +173,6 @@ class CourseSession(db.Model):
     def __repr__(self) -> str:
         return f"<CourseSession {self.id} of course {self.course_id}>"
 
-
 class Slot(db.Model):
     """A half-day of a session: the unit of attendance (Code du travail R6332-26)."""
 
@@ -208,8 +197,15 @@ class Slot(db.Model):
     def __repr__(self) -> str:
         return f"<Slot {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"
 
-
 @sa.event.listens_for(Course, "before_insert")
 @sa.event.listens_for(Course, "before_update")
 def _index_course(_mapper, _connection, course: Course) -> None:
     course.search_text = fold(" ".join([course.title or "", course.summary or "", course.objectives or ""]))
+
+@sa.event.listens_for(Slot, "after_insert")
+@sa.event.listens_for(Slot, "after_update")
+@sa.event.listens_for(Slot, "after_delete")
+def _touch_session(_mapper, connection, slot: Slot) -> None:
+    # A slot's change is a change of its session: the catalogue cache keys on sessions.updated_at.
+    sessions = CourseSession.__table__
+    connection.execute(sa.update(sessions).where(sessions.c.id == slot.session_id).values(updated_at=utcnow()))

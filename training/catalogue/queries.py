@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from training.catalogue.models import (
-    Course, CourseFormat, CourseSession, CourseStatus, Level, SessionStatus, Track,
+    Course,
+    CourseFormat,
+    CourseSession,
+    CourseStatus,
+    Level,
+    SessionStatus,
+    Track,
 )
 from training.extensions import db
 from training.text import fold

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup
 
-from training.catalogue import figures, queries
+from training.catalogue import cache, figures, queries
 from training.catalogue.calendar import course_calendar
 from training.catalogue.models import CourseFormat, Level, Track
 from training.catalogue.structured_data import course_jsonld
@@ -19,11 +20,21 @@ bp = Blueprint("catalogue", __name__)
 def index():
     """Published courses, filtered, searched, sorted and paginated from the URL's arguments."""
     query = queries.parse_query(request.args)
-    page = queries.search_catalogue(query)
-    return render_template(
-        "catalogue/index.html", page=page, query=query, tracks=list(Track), levels=list(Level),
-        formats=list(CourseFormat), months=queries.month_choices(),
-    )
+    args = query.args(per_page=query.per_page)
+
+    def render_results() -> str:
+        return render_template(
+            "catalogue/_index_body.html", page=queries.search_catalogue(query), query=query, tracks=list(Track),
+            levels=list(Level), formats=list(CourseFormat), months=queries.month_choices(),
+        )
+
+    def render_page() -> str:
+        return render_template("catalogue/index.html", body=Markup(render_results()))
+
+    if cache.page_is_shared():
+        return cache.cached_response("catalogue-page", args, render_page)
+    body = cache.cached("catalogue-results", args, render_results)
+    return render_template("catalogue/index.html", body=Markup(body))
 
 
 @bp.get("/courses/<slug>")

@@ -1,0 +1,64 @@
+"""Schemathesis generates requests from the OpenAPI document: no 5xx, and every response
+(status, content type, body, headers) conforms to the document."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+
+from tests.factories import SessionFactory, UserFactory
+from training.accounts.services import create_api_token
+from training.audit.models import AuditEntry
+from training.catalogue.models import Course, CourseSession
+from training.extensions import db
+
+
+@pytest.fixture
+def api_schema(app, ctx):
+    """The app's own OpenAPI document, loaded from the app, with a published course to find."""
+    SessionFactory(course__slug="aav-design")
+    db.session.commit()
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+@pytest.fixture
+def admin_headers(ctx):
+    admin = UserFactory(email="fuzz.admin@example.org", roles=["admin"])
+    _token, plain = create_api_token(admin, "fuzz")
+    db.session.commit()
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def operations(schema):
+    """Every operation of the document (schemathesis' pytest plugin does not run on pytest 9)."""
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def test_api_conforms_and_never_fails(api_schema, admin_headers):
+    checked = []
+    for operation in operations(api_schema):
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def run(case):
+            headers = dict(case.headers or {})
+            headers.setdefault("Authorization", admin_headers["Authorization"])
+            case.call_and_validate(headers=headers)
+
+        run()
+        checked.append(operation.label)
+    assert len(checked) == 8, checked
+    assert_consistent()
+
+
+def assert_consistent():
+    """Whatever the fuzzer stored is whole: each course and session it created has its audit row
+    (the fixture's own course and session, made by a factory, have none)."""
+    db.session.expire_all()
+    for model, action in ((Course, "course.created"), (CourseSession, "session.scheduled")):
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        audited = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                                    .where(AuditEntry.action == action))
+        assert audited == stored - 1, model

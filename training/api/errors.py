@@ -1,0 +1,54 @@
+"""API errors as RFC 9457 problem details, and JSON body parsing."""
+
+from __future__ import annotations
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from training.core.views import problem
+
+
+class BadQuery(HTTPException):
+    """Query-string arguments that could not be understood (400)."""
+
+    code = 400
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("Some query arguments are not valid.")
+        self.errors = [{"field": name, "message": message} for name, message in errors.items()]
+
+
+class UnprocessableFields(HTTPException):
+    """A body that parsed but holds wrong values (422), each named by its field."""
+
+    code = 422
+
+    def __init__(self, errors: list[tuple[str, str]], detail: str = "Some fields are not valid."):
+        super().__init__(detail)
+        self.errors = [{"field": field, "message": message} for field, message in errors]
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    """The request's JSON body checked against `model`; a clear 400 or 422 otherwise."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadQuery({"body": "send a JSON object with Content-Type: application/json"})
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        raise UnprocessableFields(
+            [(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in error.errors()]
+        ) from None
+
+
+def field_errors_response(error: BadQuery | UnprocessableFields):
+    """The problem details of an error that names fields."""
+    return problem(error.code, "Bad Request" if error.code == 400 else "Unprocessable Content",
+                   error.description, errors=error.errors)
+
+
+def init_api_errors(bp) -> None:
+    """Register the handlers on the API blueprint."""
+    bp.register_error_handler(BadQuery, field_errors_response)
+    bp.register_error_handler(UnprocessableFields, field_errors_response)

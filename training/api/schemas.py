@@ -1,0 +1,195 @@
+"""Pydantic models of the API: they validate what comes in, shape what goes out, and give
+the OpenAPI document its schemas, so the document and the responses cannot drift apart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(max_length=300)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=120)]
+TrackName = Literal["research", "biomanufacturing", "entrepreneurship"]
+LevelName = Literal["introductory", "intermediate", "advanced"]
+FormatName = Literal["in_person", "remote", "hybrid"]
+Language = Literal["fr", "en"]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SlotOut(Out):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    hours: float
+
+
+class SessionSummary(Out):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    capacity: int
+    seats_left: int
+    enrolment_deadline: datetime
+    cancellation_deadline: datetime
+    approval_required: bool
+    status: Literal["scheduled", "cancelled"]
+    url: str
+
+
+class SessionOut(SessionSummary):
+    course: str = Field(description="The course's slug")
+    waitlist_length: int
+    trainers: list[str]
+    hours: float
+    slots: list[SlotOut]
+
+
+class CourseSummary(Out):
+    slug: str
+    title: str
+    track: TrackName
+    level: LevelName
+    language: Language
+    format: FormatName
+    summary: str
+    duration_hours: float
+    price_eur: float
+    url: str
+    next_session: SessionSummary | None
+
+
+class Results(BaseModel):
+    survey_responses: int | None = None
+    satisfaction_mean: float | None = None
+    satisfaction_rate: int | None = Field(None, description="% of answers rating 4 or 5 out of 5")
+    completion_learners: int | None = None
+    completion_rate: int | None = Field(None, description="% of confirmed learners who reached the threshold")
+
+
+class CourseOut(CourseSummary):
+    objectives: list[str]
+    prerequisites: str
+    audience: str
+    teaching_methods: str
+    assessment: str
+    accessibility: str
+    contact: str
+    access_delay: str
+    attendance_threshold: float
+    version: int
+    status: Literal["draft", "published", "archived"]
+    results: Results
+    sessions: list[SessionOut]
+
+
+class Links(BaseModel):
+    self: str
+    next: str | None
+    prev: str | None
+
+
+class CourseList(BaseModel):
+    items: list[CourseSummary]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    links: Links
+
+
+class CourseFields(BaseModel):
+    """Fields of a course that a client may send."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+    track: TrackName
+    level: LevelName
+    language: Language
+    format: FormatName
+    summary: Text
+    objectives: Text
+    duration_hours: Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
+    price_eur: Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=10, decimal_places=2)] = Decimal("0")
+    prerequisites: Text = ""
+    audience: Text = ""
+    teaching_methods: Text = ""
+    assessment: Text = ""
+    accessibility: Text = ""
+    contact: ShortText = ""
+    access_delay: ShortText = ""
+    attendance_threshold: Annotated[Decimal, Field(gt=0, le=1, max_digits=3, decimal_places=2)] = Decimal("0.80")
+
+
+class CourseIn(CourseFields):
+    slug: Slug
+    status: Literal["draft", "published", "archived"] = "draft"
+
+
+class CoursePatch(BaseModel):
+    """Any subset of a course's fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(min_length=3, max_length=200)] | None = None
+    track: TrackName | None = None
+    level: LevelName | None = None
+    language: Language | None = None
+    format: FormatName | None = None
+    summary: Text | None = None
+    objectives: Text | None = None
+    duration_hours: Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)] | None = None
+    price_eur: Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=10, decimal_places=2)] | None = None
+    prerequisites: Text | None = None
+    audience: Text | None = None
+    teaching_methods: Text | None = None
+    assessment: Text | None = None
+    accessibility: Text | None = None
+    contact: ShortText | None = None
+    access_delay: ShortText | None = None
+    attendance_threshold: Annotated[Decimal, Field(gt=0, le=1, max_digits=3, decimal_places=2)] | None = None
+    status: Literal["draft", "published", "archived"] | None = None
+
+
+class SlotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class SessionIn(BaseModel):
+    """A session to schedule, with its half-day slots (past dates are accepted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    place: Annotated[str, StringConstraints(min_length=2, max_length=300)]
+    capacity: Annotated[int, Field(ge=1, le=10_000)]
+    trainers: Annotated[list[EmailStr], Field(max_length=20)] = []
+    slots: Annotated[list[SlotIn], Field(min_length=1, max_length=200)]
+    enrolment_deadline: AwareDatetime
+    cancellation_deadline: AwareDatetime
+    approval_required: bool = False
+    what_to_bring: Text = ""
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
