@@ -77,6 +77,9 @@ def load_config(name: str | None = None) -> dict:
         "SECRET_KEY": secret_key or "dev-only-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": _database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Row locks and SQLite's BEGIN IMMEDIATE (training/database.py). Off only in the race
+        # test's control run, to show that the race they prevent is real.
+        "DATABASE_LOCKING": _bool("DATABASE_LOCKING", True),
         "SERVER_NAME": _env("SERVER_NAME"),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),

@@ -7,12 +7,15 @@ form, so what is tested is access, not validation.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.conftest import csrf_token
 from tests.factories import SessionFactory
 from training import create_app
 from training.accounts.services import create_api_token
+from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
 ROLES = ("anonymous", "learner", "trainer", "admin")
@@ -84,6 +87,24 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "admin.duplicate_session"): admin_only(200),
     ("POST", "admin.duplicate_session"): admin_only(422),
     ("POST", "admin.cancel_session"): admin_only(422),  # no reason given: refused
+    # Enrolment, learner side: the fixture's enrolment belongs to the learner.
+    ("GET", "enrolment.enrol"): signed_in(200),
+    ("POST", "enrolment.enrol"): {"anonymous": 302, "learner": 302, "trainer": 422, "admin": 422},
+    ("GET", "enrolment.my_trainings"): signed_in(200),
+    ("GET", "enrolment.enrolment_status"): {"anonymous": 302, "learner": 200, "trainer": 404, "admin": 404},
+    ("POST", "enrolment.cancel"): {"anonymous": 302, "learner": 302, "trainer": 404, "admin": 404},
+    ("GET", "enrolment.convocation"): {"anonymous": 302, "learner": 200, "trainer": 404, "admin": 404},
+    ("POST", "enrolment.new_calendar_link"): signed_in(302),
+    ("GET", "enrolment.calendar_feed"): every(404),
+    ("POST", "api.enrol"): every(401),
+    ("DELETE", "api.cancel_enrolment"): every(401),
+    ("GET", "api.my_enrolments"): every(401),
+    # Enrolment, training office side: the fixture's enrolment is confirmed, not awaiting approval.
+    ("GET", "admin.pending_enrolments"): admin_only(200),
+    ("POST", "admin.approve_enrolment"): admin_only(302),  # refused (not awaiting approval), flashed
+    ("POST", "admin.reject_enrolment"): admin_only(422),  # no reason given: refused
+    ("POST", "admin.cancel_enrolment"): admin_only(422),  # no reason given: refused
+    ("POST", "admin.enrol_on_behalf"): admin_only(422),  # no email given
     ("GET", "api.openapi"): every(200),
     ("POST", "api.create_token"): every(401),
     # The API ignores the cookie session: only a bearer token counts.
@@ -114,17 +135,21 @@ def test_every_url_has_an_entry():
 def people(learner, trainer, admin):
     """The people and objects the URLs point at: a published course whose session the trainer teaches."""
     token, _plain = create_api_token(learner, "learner's token")
-    session = SessionFactory(trainers=[trainer])
+    session = SessionFactory(trainers=[trainer], seats_taken=1)
+    enrolment = Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED,
+                          confirmed_at=datetime.now(UTC))
+    db.session.add(enrolment)
     db.session.commit()
     return {"learner": learner, "trainer": trainer, "admin": admin, "token_id": token.id,
-            "course": session.course, "session": session, "slot": session.slots[0]}
+            "course": session.course, "session": session, "slot": session.slots[0], "enrolment": enrolment}
 
 
 def _url(rule: str, people: dict) -> str:
     values = {"<path:filename>": "css/app.css", "<token>": "not-a-valid-token",
               "<int:user_id>": str(people["learner"].id), "<int:token_id>": str(people["token_id"]),
               "<slug>": people["course"].slug, "<int:course_id>": str(people["course"].id),
-              "<int:session_id>": str(people["session"].id), "<int:slot_id>": str(people["slot"].id)}
+              "<int:session_id>": str(people["session"].id), "<int:slot_id>": str(people["slot"].id),
+              "<int:enrolment_id>": str(people["enrolment"].id)}
     for placeholder, value in values.items():
         rule = rule.replace(placeholder, value)
     assert "<" not in rule, f"no sample value for {rule}"

@@ -1,16 +1,29 @@
-"""Database engine settings that SQLAlchemy does not apply by itself."""
+"""Database engine settings that SQLAlchemy does not apply by itself, and row locking.
+
+SQLite: foreign keys on, WAL (readers work beside a writer), a busy timeout of 5 s, and
+writes serialised from the start of their transaction. SQLAlchemy silently drops
+`FOR UPDATE` on SQLite, and a deferred transaction that read first and writes later
+fails at once with "database is locked" when another writer got in between; so every
+transaction of a request that may write (any method but GET, HEAD, OPTIONS), and of the
+command line and background tasks, starts with `BEGIN IMMEDIATE` and waits its turn.
+
+PostgreSQL: services lock the rows they count against (`lock`), e.g. a session's seats.
+
+`DATABASE_LOCKING = False` switches both off. It exists only so that a test can show the
+race that the locks prevent is real.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, has_request_context, request
 
 from training.extensions import db
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:
-    # Foreign keys are off by default in SQLite; WAL lets readers work beside a writer,
-    # and the busy timeout makes a writer wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -19,9 +32,38 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_manual_transactions(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (the pysqlite recipe in SQLAlchemy's docs).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    """Whether the current unit of work may write: a non-GET request, a command or a task."""
+    return not has_request_context() or request.method not in READ_ONLY_METHODS
+
+
+def lock(model, object_id: int):
+    """Load a row with `SELECT ... FOR UPDATE` (PostgreSQL), fresh from the database.
+
+    On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
+    """
+    query = sa.select(model).where(model.id == object_id).execution_options(populate_existing=True)
+    if current_app.config["DATABASE_LOCKING"]:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
 def init_app(app: Flask) -> None:
-    """Attach per-connection settings to the app's engine."""
+    """Attach per-connection settings and transaction handling to the app's engine."""
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_on_connect)
+    if engine.dialect.name != "sqlite":
+        return
+    sa.event.listen(engine, "connect", _sqlite_on_connect)
+    if app.config["DATABASE_LOCKING"]:
+        sa.event.listen(engine, "connect", _sqlite_manual_transactions)
+        sa.event.listen(engine, "begin", _sqlite_begin)

@@ -39,7 +39,8 @@ def send_email(
     """Render `email/<template>.txt` and `.html` in `locale` and send them after the commit.
 
     `subject` may be a lazy string: it is translated here, in the recipient's language.
-    `attachments` are (filename, MIME type, bytes) triples.
+    `attachments` are (filename, MIME type, bytes) triples; the type may carry parameters
+    ("text/calendar; charset=utf-8").
     """
     with force_locale(locale):
         message = {
@@ -80,9 +81,12 @@ def build_message(message: dict, sender: str) -> EmailMessage:
     email.set_content(message["text"])
     email.add_alternative(message["html"], subtype="html")
     for item in message["attachments"]:
-        maintype, subtype = item["mimetype"].split("/", 1)
+        mimetype, _, parameters = item["mimetype"].partition(";")
+        maintype, subtype = mimetype.strip().split("/", 1)
+        params = dict(p.strip().split("=", 1) for p in parameters.split(";") if "=" in p)
         email.add_attachment(
-            base64.b64decode(item["data"]), maintype=maintype, subtype=subtype, filename=item["filename"]
+            base64.b64decode(item["data"]), maintype=maintype, subtype=subtype, filename=item["filename"],
+            params=params,
         )
     return email
 

@@ -13,6 +13,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    EmailField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -28,6 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from training.accounts.models import ROLE_LABELS, Role
 from training.catalogue.models import FORMAT_LABELS, LEVEL_LABELS, TRACK_LABELS, Course, CourseStatus
 from training.catalogue.services import AFTERNOON, COURSE_FIELDS, MORNING, PARIS, half_day_slots, paris_to_utc
+from training.enrolment.forms import ReasonForm
 
 
 class RolesForm(FlaskForm):
@@ -241,3 +243,22 @@ class CancelSessionForm(FlaskForm):
                                                                             "read it.")), Length(max=2000)],
                            render_kw=TEXT, description=_l("Sent to every enrolled learner."))
     submit = SubmitField(_l("Cancel the session and tell the learners"))
+
+
+# ---------------------------------------------------------------- enrolments
+
+
+class DecisionReasonForm(ReasonForm):
+    """Decline or cancel an enrolment: the reason is required, the learner receives it."""
+
+    reason = StringField(ReasonForm.reason.args[0], validators=[
+        DataRequired(message=_l("Give the reason: the learner receives it.")), Length(max=500)])
+
+
+class EnrolOnBehalfForm(FlaskForm):
+    # Own ids: the session page also shows the cancel-the-session form, whose field is `reason`.
+    email = EmailField(_l("Learner's email"), id="enrol-email", validators=[DataRequired(), Length(max=320)],
+                       filters=[lambda value: (value or "").strip().lower()])
+    reason = StringField(_l("Reason (kept in the audit log)"), id="enrol-reason", validators=[Length(max=500)],
+                         description=_l("Optional, e.g. “phone request” or “walk-in”."))
+    submit = SubmitField(_l("Enrol this learner"))

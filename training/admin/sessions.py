@@ -15,6 +15,7 @@ from training.admin.courses import form_status, history
 from training.admin.forms import (
     CancelSessionForm,
     DuplicateSessionForm,
+    EnrolOnBehalfForm,
     NewSessionForm,
     SessionForm,
     SlotForm,
@@ -70,11 +71,15 @@ def _render_session(session: CourseSession, status: int = 200, **forms):
     forms.setdefault("form", _session_form(session, formdata=False))
     forms.setdefault("add_slot_form", SlotForm(formdata=None))
     forms.setdefault("cancel_form", CancelSessionForm(formdata=None))
+    forms.setdefault("enrol_form", EnrolOnBehalfForm(formdata=None))
     slot_forms = {slot.id: SlotForm.for_slot(slot) for slot in session.slots}
     slot_forms.update(forms.pop("slot_forms", {}))
     enrolments = db.session.scalars(
         sa.select(Enrolment).join(Enrolment.user).where(Enrolment.session_id == session.id)
-        .order_by(sa.case(STATUS_ORDER, value=Enrolment.status, else_=len(STATUS_ORDER)), User.name)).all()
+        .order_by(sa.case(STATUS_ORDER, value=Enrolment.status, else_=len(STATUS_ORDER)),
+                  # The waitlist in the order it is served (see enrolment.services.waitlist_position).
+                  sa.case((Enrolment.status == EnrolmentStatus.WAITLISTED, Enrolment.waitlisted_at)),
+                  sa.case((Enrolment.status == EnrolmentStatus.WAITLISTED, Enrolment.id)), User.name)).all()
     return render_template("admin/session_detail.html", session=session, course=session.course,
                            slot_forms=slot_forms, enrolments=enrolments, history=history("sessions", session.id),
                            confirm_form=ConfirmForm(formdata=None), EnrolmentStatus=EnrolmentStatus,
@@ -113,8 +118,13 @@ def session_detail(session_id: int):
         except SchedulingError as error:
             add_domain_error(form, error)
         else:
+            promoted = enrolment_services.capacity_changed(current_user, session)
             db.session.commit()
             flash(_("The session is saved."), "success")
+            if promoted:
+                flash(ngettext("%(num)d learner moves from the waitlist to a seat and is told by email.",
+                               "%(num)d learners move from the waitlist to a seat and are told by email.",
+                               len(promoted)), "success")
             return redirect(url_for("admin.session_detail", session_id=session.id))
     return _render_session(session, form_status(form), form=form)
 

@@ -8,8 +8,9 @@ from pydantic.json_schema import models_json_schema
 
 from training.api import schemas
 
-MODELS = (schemas.Problem, schemas.CourseList, schemas.CourseOut, schemas.SessionOut, schemas.CourseIn,
-          schemas.CoursePatch, schemas.SessionIn)
+OUTPUT_MODELS = (schemas.Problem, schemas.CourseList, schemas.CourseOut, schemas.SessionOut, schemas.EnrolmentOut,
+                 schemas.EnrolmentList)
+INPUT_MODELS = (schemas.CourseIn, schemas.CoursePatch, schemas.SessionIn, schemas.EnrolmentIn)
 FILTERS = {
     "q": {"type": "string", "maxLength": 200, "description": "Words to find in title, summary and objectives"},
     "track": {"enum": ["research", "biomanufacturing", "entrepreneurship"]},
@@ -101,6 +102,54 @@ def catalogue_paths() -> dict:
     }
 
 
+ENROLMENT_ID = {"name": "enrolment_id", "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+TOKEN_ERRORS = {"401": problem_response("Missing, revoked or expired token")}
+
+
+def enrolment_paths() -> dict:
+    """Enrolling, cancelling and listing one's enrolments."""
+    closed = problem_response("The session takes no enrolment now, or the deadline has passed; `detail` says why")
+    return {
+        "/api/v1/sessions/{session_id}/enrolments": {
+            "post": {
+                "summary": "Enrol (admins may enrol someone else with `user`, also after the deadline)",
+                "security": [{"bearer": []}], "parameters": [SESSION_ID], "requestBody": json_body("EnrolmentIn"),
+                "responses": {
+                    "201": json_response("The new enrolment: confirmed, waitlisted or pending approval",
+                                         "EnrolmentOut"),
+                    "200": json_response("The same enrolment, when asked again", "EnrolmentOut"),
+                    "400": problem_response("The body is not a JSON object"),
+                    "403": problem_response("Only admins may enrol someone else"),
+                    "404": problem_response("No open session has this id"), "409": closed,
+                    "422": problem_response("Prerequisites not acknowledged, or a field is not valid"),
+                    **TOKEN_ERRORS,
+                },
+            },
+        },
+        "/api/v1/enrolments/{enrolment_id}": {
+            "delete": {
+                "summary": "Cancel an enrolment (one's own before the deadline; admins any, with ?reason=)",
+                "security": [{"bearer": []}],
+                "parameters": [ENROLMENT_ID, {"name": "reason", "in": "query", "required": False,
+                                              "schema": {"type": "string", "maxLength": 500}}],
+                "responses": {
+                    "200": json_response("The cancelled enrolment", "EnrolmentOut"),
+                    "404": problem_response("No enrolment of yours has this id"),
+                    "409": problem_response("The cancellation deadline has passed, or a reason is missing"),
+                    **TOKEN_ERRORS,
+                },
+            },
+        },
+        "/api/v1/me/enrolments": {
+            "get": {
+                "summary": "The token owner's enrolments", "security": [{"bearer": []}],
+                "responses": {"200": json_response("The enrolments", "EnrolmentList"), **TOKEN_ERRORS},
+            },
+        },
+    }
+
+
 def account_paths() -> dict:
     """Tokens and the current user."""
     return {
@@ -146,8 +195,8 @@ ACCOUNT_SCHEMAS = {
 @cache
 def openapi_document() -> dict:
     """The whole API description."""
-    _, definitions = models_json_schema([(m, "serialization") for m in MODELS[:4]] +
-                                        [(m, "validation") for m in MODELS[4:]],
+    _, definitions = models_json_schema([(m, "serialization") for m in OUTPUT_MODELS] +
+                                        [(m, "validation") for m in INPUT_MODELS],
                                         ref_template="#/components/schemas/{model}")
     return {
         "openapi": "3.1.0",
@@ -160,5 +209,5 @@ def openapi_document() -> dict:
                                 "bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {**definitions["$defs"], **ACCOUNT_SCHEMAS},
         },
-        "paths": {**account_paths(), **catalogue_paths()},
+        "paths": {**account_paths(), **catalogue_paths(), **enrolment_paths()},
     }

@@ -193,3 +193,28 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[FieldError] | None = None
+
+
+class EnrolmentIn(BaseModel):
+    """Enrol oneself, or (admins) someone else with `user`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    acknowledge_prerequisites: bool = False
+    user: EmailStr | None = Field(None, description="Admins only: the learner to enrol on their behalf")
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class EnrolmentOut(Out):
+    id: int
+    status: Literal["pending_approval", "confirmed", "waitlisted", "cancelled", "rejected"]
+    waitlist_position: int | None
+    user: str = Field(description="The learner's email")
+    course: str = Field(description="The course's slug")
+    session: SessionSummary
+    created_at: datetime
+    url: str
+
+
+class EnrolmentList(BaseModel):
+    items: list[EnrolmentOut]

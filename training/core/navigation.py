@@ -25,6 +25,7 @@ NAV_ENTRIES = (
     NavEntry("enrolment.my_trainings", _l("My trainings"), Role.LEARNER),
     NavEntry("attendance.trainer_home", _l("My sessions"), Role.TRAINER),
     NavEntry("admin.dashboard", _l("Dashboard"), Role.ADMIN),
+    NavEntry("admin.pending_enrolments", _l("Approvals"), Role.ADMIN),
     NavEntry("admin.courses", _l("Courses admin"), Role.ADMIN),
     NavEntry("admin.users", _l("People"), Role.ADMIN),
     NavEntry("certificates.verify_form", _l("Verify a certificate")),

@@ -1,4 +1,12 @@
-"""Enrolment operations. Each flushes, writes its audit rows and sends its emails after the commit."""
+"""Enrolment operations. Each locks the session's seats, flushes, writes its audit rows and
+sends its emails after the commit; a refusal raises a named EnrolmentError.
+
+Seats: `CourseSession.seats_taken` counts confirmed enrolments. Every operation that
+changes it first locks the session row (`training.database.lock`; BEGIN IMMEDIATE on
+SQLite), so two requests never sell the same seat, and the database refuses a count above
+the capacity whatever happens. The waitlist is served first come, first served, in
+`waitlisted_at` order, in the same transaction that frees or adds a seat.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +14,234 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from training.accounts.models import User
 from training.audit.services import record
-from training.catalogue.models import CourseSession
+from training.catalogue.models import CourseSession, CourseStatus, SessionStatus
+from training.database import lock
 from training.email import send_email
 from training.enrolment.models import Enrolment, EnrolmentStatus
+from training.enrolment.notifications import notify
+from training.errors import DomainError
 from training.extensions import db
 
 # The enrolments that hold or wait for a seat.
 ACTIVE = (EnrolmentStatus.PENDING_APPROVAL, EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED)
+
+
+class EnrolmentError(DomainError):
+    """A refused enrolment operation; the message says why and what to do."""
+
+    status_code = 409
+
+
+class EnrolmentClosed(EnrolmentError):
+    """The session takes no enrolment now (cancelled, started, past its deadline, unpublished)."""
+
+
+class PrerequisitesNotAcknowledged(EnrolmentError):
+    status_code = 422
+
+    def default_message(self) -> str:
+        return _("Please confirm that you meet the prerequisites of this course.")
+
+
+class TooLateToCancel(EnrolmentError):
+    """The cancellation deadline has passed; the learner must contact the training office."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def enrol(actor: User, session: CourseSession, learner: User, *, acknowledged: bool,
+          on_behalf: bool = False, reason: str | None = None) -> tuple[Enrolment, bool]:
+    """Enrol `learner`: confirmed, waitlisted or pending approval. Returns (enrolment, created).
+
+    Enrolling again while enrolled returns the same enrolment (a double click, a retried
+    request). An admin enrolling someone (`on_behalf`) may do so after the deadline or into
+    a session recorded with past dates; the capacity rules are the same for everyone.
+    """
+    session = lock(CourseSession, session.id)
+    existing = _find(session, learner)
+    if existing is not None and existing.status in ACTIVE:
+        return existing, False
+    _check_open(session, on_behalf)
+    if existing is not None and existing.status is EnrolmentStatus.REJECTED and not on_behalf:
+        raise EnrolmentError(_("The training office declined your enrolment in this session. "
+                               "Write to %(email)s to talk about it.", email=_contact(session)))
+    if not acknowledged and not on_behalf:
+        raise PrerequisitesNotAcknowledged()
+    enrolment = existing or Enrolment(session=session, user=learner)
+    before = {"status": existing.status} if existing else None
+    _place(enrolment, session, approval=session.approval_required and not on_behalf)
+    enrolment.prerequisites_acknowledged_at = _now() if acknowledged else None
+    enrolment.enrolled_by = actor if actor.id != learner.id else None
+    enrolment.cancelled_at = enrolment.decided_at = enrolment.decided_by = enrolment.decision_reason = None
+    db.session.add(enrolment)
+    db.session.flush()
+    record(actor, "enrolment.created" if existing is None else "enrolment.renewed", enrolment, before=before,
+           after={"status": enrolment.status, "user": learner.email, "session_id": session.id}, reason=reason)
+    _notify_state(enrolment)
+    return enrolment, True
+
+
+def _find(session: CourseSession, learner: User) -> Enrolment | None:
+    return db.session.scalar(sa.select(Enrolment).where(Enrolment.session_id == session.id,
+                                                        Enrolment.user_id == learner.id))
+
+
+def _check_open(session: CourseSession, on_behalf: bool) -> None:
+    if session.status is SessionStatus.CANCELLED:
+        raise EnrolmentClosed(_("This session was cancelled: it takes no enrolment."))
+    if session.course.status is not CourseStatus.PUBLISHED and not on_behalf:
+        raise EnrolmentClosed(_("This course is not open for enrolment."))
+    if on_behalf:
+        return
+    if session.starts_at <= _now():
+        raise EnrolmentClosed(_("This session has already started: enrolment is closed."))
+    if session.enrolment_deadline <= _now():
+        raise EnrolmentClosed(_("Enrolment for this session closed on %(date)s. Write to %(email)s if you "
+                                "still wish to attend.", date=_format(session.enrolment_deadline),
+                                email=_contact(session)))
+
+
+def _place(enrolment: Enrolment, session: CourseSession, approval: bool) -> None:
+    """Set the enrolment's status: pending approval, a seat if one is free, else the waitlist."""
+    now = _now()
+    if approval:
+        enrolment.status = EnrolmentStatus.PENDING_APPROVAL
+    elif session.seats_taken < session.capacity:
+        enrolment.status, enrolment.confirmed_at = EnrolmentStatus.CONFIRMED, now
+        session.seats_taken = session.seats_taken + 1
+    else:
+        enrolment.status, enrolment.waitlisted_at = EnrolmentStatus.WAITLISTED, now
+
+
+def _notify_state(enrolment: Enrolment) -> None:
+    if enrolment.status is EnrolmentStatus.CONFIRMED:
+        notify(enrolment, "confirmed")
+    elif enrolment.status is EnrolmentStatus.WAITLISTED:
+        notify(enrolment, "waitlisted", position=waitlist_position(enrolment))
+    else:
+        notify(enrolment, "pending")
+
+
+def waitlist_position(enrolment: Enrolment) -> int | None:
+    """1 for the first in line; None when not on the waitlist."""
+    if enrolment.status is not EnrolmentStatus.WAITLISTED:
+        return None
+    ahead = sa.select(sa.func.count()).select_from(Enrolment).where(
+        Enrolment.session_id == enrolment.session_id, Enrolment.status == EnrolmentStatus.WAITLISTED,
+        sa.or_(Enrolment.waitlisted_at < enrolment.waitlisted_at,
+               sa.and_(Enrolment.waitlisted_at == enrolment.waitlisted_at, Enrolment.id < enrolment.id)),
+    )
+    return db.session.scalar(ahead) + 1
+
+
+def cancel(actor: User, enrolment: Enrolment, *, reason: str | None = None, as_admin: bool = False) -> None:
+    """Cancel an enrolment; a freed seat goes to the first on the waitlist in the same transaction.
+
+    A learner may cancel until the session's cancellation deadline; an admin at any time,
+    with a reason. Cancelling twice changes nothing.
+    """
+    session = lock(CourseSession, enrolment.session_id)
+    db.session.refresh(enrolment)
+    if enrolment.status not in ACTIVE:
+        return
+    if not as_admin and session.cancellation_deadline <= _now():
+        raise TooLateToCancel(_("The cancellation deadline (%(date)s) has passed. Write to %(email)s to "
+                                "cancel.", date=_format(session.cancellation_deadline), email=_contact(session)))
+    if as_admin and not (reason or "").strip():
+        raise EnrolmentError(_("Give the reason for cancelling: the learner receives it."))
+    before = {"status": enrolment.status}
+    freed = enrolment.status is EnrolmentStatus.CONFIRMED
+    enrolment.status, enrolment.cancelled_at = EnrolmentStatus.CANCELLED, _now()
+    if as_admin:
+        enrolment.decided_by, enrolment.decided_at, enrolment.decision_reason = actor, _now(), reason
+    if freed:
+        session.seats_taken = session.seats_taken - 1
+    db.session.flush()
+    record(actor, "enrolment.cancelled", enrolment, before=before, after={"status": enrolment.status},
+           reason=reason)
+    notify(enrolment, "cancelled", reason=reason if as_admin else None)
+    promote_waitlist(actor, session)
+
+
+def promote_waitlist(actor: User | None, session: CourseSession) -> list[Enrolment]:
+    """Give free seats to the waitlist, first come first served; call with the session locked."""
+    promoted = []
+    while session.seats_taken < session.capacity:
+        first = db.session.scalar(
+            sa.select(Enrolment).where(Enrolment.session_id == session.id,
+                                       Enrolment.status == EnrolmentStatus.WAITLISTED)
+            .order_by(Enrolment.waitlisted_at, Enrolment.id).limit(1)
+        )
+        if first is None:
+            break
+        first.status, first.confirmed_at = EnrolmentStatus.CONFIRMED, _now()
+        session.seats_taken = session.seats_taken + 1
+        db.session.flush()
+        record(actor, "enrolment.promoted", first, before={"status": EnrolmentStatus.WAITLISTED},
+               after={"status": first.status})
+        notify(first, "promoted")
+        promoted.append(first)
+    return promoted
+
+
+def capacity_changed(actor: User, session: CourseSession) -> list[Enrolment]:
+    """After an admin raised the capacity: promote from the waitlist (the session row is locked)."""
+    return promote_waitlist(actor, lock(CourseSession, session.id))
+
+
+def approve(actor: User, enrolment: Enrolment) -> None:
+    """Approve a pending enrolment: a seat when one is free, else the waitlist."""
+    session = lock(CourseSession, enrolment.session_id)
+    db.session.refresh(enrolment)
+    if enrolment.status is not EnrolmentStatus.PENDING_APPROVAL:
+        raise EnrolmentError(_("This enrolment is no longer awaiting approval."))
+    _place(enrolment, session, approval=False)
+    enrolment.decided_by, enrolment.decided_at = actor, _now()
+    db.session.flush()
+    record(actor, "enrolment.approved", enrolment, before={"status": EnrolmentStatus.PENDING_APPROVAL},
+           after={"status": enrolment.status})
+    if enrolment.status is EnrolmentStatus.CONFIRMED:
+        notify(enrolment, "approved")
+    else:
+        notify(enrolment, "waitlisted", position=waitlist_position(enrolment))
+
+
+def reject(actor: User, enrolment: Enrolment, reason: str) -> None:
+    """Decline a pending enrolment; the learner receives the reason."""
+    if not (reason or "").strip():
+        raise EnrolmentError(_("Give the reason for declining: the learner receives it."))
+    lock(CourseSession, enrolment.session_id)
+    db.session.refresh(enrolment)
+    if enrolment.status is not EnrolmentStatus.PENDING_APPROVAL:
+        raise EnrolmentError(_("This enrolment is no longer awaiting approval."))
+    enrolment.status = EnrolmentStatus.REJECTED
+    enrolment.decided_by, enrolment.decided_at, enrolment.decision_reason = actor, _now(), reason.strip()
+    db.session.flush()
+    record(actor, "enrolment.rejected", enrolment, before={"status": EnrolmentStatus.PENDING_APPROVAL},
+           after={"status": enrolment.status}, reason=reason.strip())
+    notify(enrolment, "rejected", reason=reason.strip())
+
+
+def can_cancel(enrolment: Enrolment) -> bool:
+    """Whether the learner may still cancel by themselves."""
+    return enrolment.status in ACTIVE and enrolment.session.cancellation_deadline > _now()
+
+
+def _contact(session: CourseSession) -> str:
+    return session.course.contact or current_app.config["TRAINING_OFFICE_EMAIL"]
+
+
+def _format(moment: datetime) -> str:
+    from flask_babel import format_datetime
+
+    return format_datetime(moment, "medium")
 
 
 def active_enrolments(session: CourseSession) -> list[Enrolment]:
@@ -28,7 +253,7 @@ def active_enrolments(session: CourseSession) -> list[Enrolment]:
 
 def cancel_for_session(actor: User, session: CourseSession, reason: str) -> list[Enrolment]:
     """Cancel every active enrolment of a cancelled session and tell each learner by email."""
-    now = datetime.now(UTC)
+    now = _now()
     enrolments = active_enrolments(session)
     for enrolment in enrolments:
         before = {"status": enrolment.status}

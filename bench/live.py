@@ -1,0 +1,107 @@
+"""A live server of the app (gunicorn on loopback) and a burst of simultaneous enrolments.
+
+Used by the race tests and by bench/enrolment.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(database_url: str, *, workers: int = 4, threads: int = 4, locking: bool = True, log: Path | None = None):
+    """Serve the app on a free loopback port; yields the base URL. Stops the server on exit."""
+    port = free_port()
+    env = {**os.environ, "GENOTHER_ENV": "development", "DATABASE_URL": database_url, "MAIL_BACKEND": "log",
+           "LOG_LEVEL": "WARNING", "DATABASE_LOCKING": "1" if locking else "0"}
+    env.pop("CELERY_BROKER_URL", None)
+    output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115  (closed below)
+    server = subprocess.Popen(
+        [VENV_BIN / "gunicorn", "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True,
+    )
+    try:
+        _wait_until_up(port, server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        if log:
+            output.close()
+
+
+def _wait_until_up(port: int, server: subprocess.Popen) -> None:
+    for _ in range(150):
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited before answering")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not answer within 15 s")
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict
+    seconds: float
+
+
+def post_json(url: str, token: str, body: dict, timeout: float = 60) -> Answer:
+    """POST a JSON body with a bearer token; never raises on an HTTP error status."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Answer(response.status, json.loads(response.read() or b"{}"), time.perf_counter() - started)
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {"raw": raw.decode(errors="replace")[:500]}
+        return Answer(error.code, body, time.perf_counter() - started)
+
+
+def simultaneous_enrolments(base_url: str, session_id: int, tokens: list[str]) -> list[Answer]:
+    """Every token enrols in the session at the same instant (threads released by a barrier)."""
+    url = f"{base_url}/api/v1/sessions/{session_id}/enrolments"
+    barrier = threading.Barrier(len(tokens))
+    answers: list[Answer | None] = [None] * len(tokens)
+
+    def run(index: int, token: str) -> None:
+        barrier.wait()
+        answers[index] = post_json(url, token, {"acknowledge_prerequisites": True})
+
+    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
