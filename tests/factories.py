@@ -103,9 +103,12 @@ class SessionFactory(BaseFactory):
     @factory.post_generation
     def slots(self, create, extracted, **kwargs):
         if extracted is not None:
-            return
-        day = self.starts_at.astimezone(PARIS).date()
-        self.slots = [
-            Slot(starts_at=paris(day, 9), ends_at=paris(day, 12, 30), hours=Decimal("3.5")),
-            Slot(starts_at=paris(day, 13, 30), ends_at=paris(day, 17), hours=Decimal("3.5")),
-        ]
+            self.slots = extracted
+        else:
+            day = self.starts_at.astimezone(PARIS).date()
+            self.slots = [
+                Slot(starts_at=paris(day, 9), ends_at=paris(day, 12, 30), hours=Decimal("3.5")),
+                Slot(starts_at=paris(day, 13, 30), ends_at=paris(day, 17), hours=Decimal("3.5")),
+            ]
+        if create:  # post-generation comes after factory_boy's own commit
+            SessionFactory._meta.sqlalchemy_session.commit()

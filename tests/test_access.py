@@ -29,6 +29,10 @@ def signed_in(status: int, anonymous: int = 302) -> dict:
     return {"anonymous": anonymous, "learner": status, "trainer": status, "admin": status}
 
 
+def trainer_only(status: int) -> dict:
+    return {"anonymous": 302, "learner": 403, "trainer": status, "admin": status}
+
+
 def admin_only(status: int) -> dict:
     return {"anonymous": 302, "learner": 403, "trainer": 403, "admin": status}
 
@@ -105,6 +109,20 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "admin.reject_enrolment"): admin_only(422),  # no reason given: refused
     ("POST", "admin.cancel_enrolment"): admin_only(422),  # no reason given: refused
     ("POST", "admin.enrol_on_behalf"): admin_only(422),  # no email given
+    # Attendance: the fixture's trainer teaches the session; a learner is no trainer.
+    ("GET", "attendance.trainer_home"): trainer_only(200),
+    ("GET", "attendance.session_detail"): trainer_only(200),
+    ("GET", "attendance.roll_call"): trainer_only(200),
+    ("POST", "attendance.set_mark"): trainer_only(422),  # no status chosen
+    ("POST", "attendance.all_present"): trainer_only(302),
+    ("POST", "attendance.sign_off"): trainer_only(422),  # the half-day has not started
+    ("GET", "attendance.qr_page"): trainer_only(200),
+    ("GET", "attendance.qr_svg"): trainer_only(200),
+    ("GET", "attendance.attendance_sheet"): trainer_only(200),
+    ("GET", "attendance.check_in"): signed_in(403),  # not a valid code
+    ("POST", "attendance.confirm_check_in"): signed_in(403),
+    ("GET", "api.slot_attendance"): every(401),
+    ("PUT", "api.put_mark"): every(401),
     ("GET", "api.openapi"): every(200),
     ("POST", "api.create_token"): every(401),
     # The API ignores the cookie session: only a bearer token counts.

@@ -51,19 +51,21 @@ def _configure_extensions(app: Flask) -> None:
 def _configure_features(app: Flask) -> None:
     """Let features above the catalogue contribute figures to its pages."""
     from training.attendance.figures import completion
+    from training.attendance.services import learner_hours
     from training.catalogue import figures
     from training.enrolment import extras
     from training.enrolment.figures import waitlist_lengths
     from training.surveys.figures import satisfaction
 
     figures.init_app(app, session_figures=[waitlist_lengths], course_results=[satisfaction, completion])
-    extras.init_app(app, providers=[])
+    extras.init_app(app, providers=[learner_hours])
 
 
 def _configure_blueprints(app: Flask) -> None:
     from training.accounts.views import bp as accounts_bp
     from training.admin.views import bp as admin_bp
     from training.api.views import bp as api_bp
+    from training.attendance.views import bp as attendance_bp
     from training.catalogue.views import bp as catalogue_bp
     from training.core.views import bp as core_bp
     from training.enrolment.views import bp as enrolment_bp
@@ -71,6 +73,7 @@ def _configure_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(enrolment_bp)
+    app.register_blueprint(attendance_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)

@@ -9,8 +9,8 @@ from pydantic.json_schema import models_json_schema
 from training.api import schemas
 
 OUTPUT_MODELS = (schemas.Problem, schemas.CourseList, schemas.CourseOut, schemas.SessionOut, schemas.EnrolmentOut,
-                 schemas.EnrolmentList)
-INPUT_MODELS = (schemas.CourseIn, schemas.CoursePatch, schemas.SessionIn, schemas.EnrolmentIn)
+                 schemas.EnrolmentList, schemas.SlotAttendance, schemas.MarkOut)
+INPUT_MODELS = (schemas.CourseIn, schemas.CoursePatch, schemas.SessionIn, schemas.EnrolmentIn, schemas.MarkIn)
 FILTERS = {
     "q": {"type": "string", "maxLength": 200, "description": "Words to find in title, summary and objectives"},
     "track": {"enum": ["research", "biomanufacturing", "entrepreneurship"]},
@@ -150,6 +150,40 @@ def enrolment_paths() -> dict:
     }
 
 
+SLOT_ID = {"name": "slot_id", "in": "path", "required": True,
+           "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+
+
+def attendance_paths() -> dict:
+    """The roll of a half-day, for the session's trainers."""
+    not_yours = problem_response("No half-day of a session you teach has this id")
+    return {
+        "/api/v1/slots/{slot_id}/attendance": {
+            "get": {
+                "summary": "The roll of a half-day (the session's trainers and admins)",
+                "security": [{"bearer": []}], "parameters": [SLOT_ID],
+                "responses": {"200": json_response("The roll", "SlotAttendance"), "404": not_yours,
+                              "403": problem_response("Trainers and admins only"), **TOKEN_ERRORS},
+            },
+        },
+        "/api/v1/slots/{slot_id}/attendance/{enrolment_id}": {
+            "put": {
+                "summary": "Set a learner's mark; after the sign-off, `reason` is required",
+                "security": [{"bearer": []}], "parameters": [SLOT_ID, ENROLMENT_ID],
+                "requestBody": json_body("MarkIn"),
+                "responses": {
+                    "200": json_response("The mark", "MarkOut"), "404": not_yours,
+                    "400": problem_response("The body is not a JSON object"),
+                    "403": problem_response("Trainers and admins only"),
+                    "409": problem_response("The learner holds no confirmed seat in this session"),
+                    "422": problem_response("A field is not valid, or the reason is missing after sign-off"),
+                    **TOKEN_ERRORS,
+                },
+            },
+        },
+    }
+
+
 def account_paths() -> dict:
     """Tokens and the current user."""
     return {
@@ -209,5 +243,5 @@ def openapi_document() -> dict:
                                 "bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {**definitions["$defs"], **ACCOUNT_SCHEMAS},
         },
-        "paths": {**account_paths(), **catalogue_paths(), **enrolment_paths()},
+        "paths": {**account_paths(), **catalogue_paths(), **enrolment_paths(), **attendance_paths()},
     }

@@ -218,3 +218,34 @@ class EnrolmentOut(Out):
 
 class EnrolmentList(BaseModel):
     items: list[EnrolmentOut]
+
+
+class MarkOut(BaseModel):
+    enrolment_id: int
+    learner: str
+    status: Literal["present", "late", "absent", "excused"] | None
+    note: str | None
+    method: Literal["trainer", "self_checkin", "admin", "api"] | None
+    marked_by: str | None
+    marked_at: datetime | None
+    checked_in_at: datetime | None
+
+
+class SlotAttendance(BaseModel):
+    slot_id: int
+    session_id: int
+    starts_at: datetime
+    ends_at: datetime
+    hours: float
+    signed_off_by: str | None
+    signed_off_at: datetime | None
+    marks: list[MarkOut]
+
+
+class MarkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["present", "late", "absent", "excused"]
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="Required to change a mark once the half-day is signed off")

@@ -1,0 +1,215 @@
+"""The attendance sheet of a session ("feuille d'émargement", Code du travail R6332-26), as a PDF.
+
+One line per confirmed learner and half-day: the mark, its time and how it was made (the
+electronic signature), and under each half-day the trainer's sign-off. `sheet_data` turns
+the session into the plain dict the template reads; `render_sheet` makes the PDF.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import force_locale, format_date, format_percent, gettext, lazy_gettext, lazy_pgettext
+from sqlalchemy.orm import joinedload, selectinload
+
+from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
+from training.catalogue.models import CourseSession, SessionStatus, Slot
+from training.core.filters import hours
+from training.enrolment.models import Enrolment, EnrolmentStatus
+from training.extensions import db
+from training.pdf import render_pdf
+from training.text import fold
+
+PARIS = ZoneInfo("Europe/Paris")
+PROVIDER = "GenoTher Training"
+
+# How the mark was made: it stands for the learner's electronic signature.
+METHOD_LABELS = {
+    MarkMethod.TRAINER: lazy_gettext("Trainer"),
+    MarkMethod.SELF_CHECKIN: lazy_gettext("Self check-in"),
+    MarkMethod.ADMIN: lazy_gettext("Training office"),
+    MarkMethod.API: lazy_gettext("API"),
+}
+
+# One-letter codes of the summary table, explained in its legend.
+STATUS_CODES = {
+    MarkStatus.PRESENT: lazy_pgettext("attendance code: present", "P"),
+    MarkStatus.LATE: lazy_pgettext("attendance code: late", "L"),
+    MarkStatus.ABSENT: lazy_pgettext("attendance code: absent", "A"),
+    MarkStatus.EXCUSED: lazy_pgettext("attendance code: excused", "E"),
+}
+
+
+def render_sheet(session: CourseSession) -> bytes:
+    """The attendance sheet of `session` as PDF bytes, in the language of its course."""
+    with force_locale(session.course.language):
+        return render_pdf("attendance/sheet.html", sheet_data(session))
+
+
+def sheet_data(session: CourseSession) -> dict:
+    """Everything the sheet shows, as plain values (texts in the course's language, times in Paris)."""
+    course = session.course
+    with force_locale(course.language):
+        slots = list(session.slots)
+        enrolments = _confirmed_enrolments(session.id)
+        marks = _marks(session.id)
+        signoffs = _signoffs(session.id)
+        return {
+            "provider": PROVIDER,
+            "language": course.language,
+            "course": {"title": course.title, "version": course.version, "track": course.track.label},
+            "session": _session_info(session, slots),
+            "trainers": sorted((trainer.name for trainer in session.trainers), key=fold),
+            "slots": [_slot_info(slot, enrolments, marks, signoffs.get(slot.id)) for slot in slots],
+            "learners": [_learner_totals(enrolment, slots, marks) for enrolment in enrolments],
+            "codes": [{"code": str(code), "label": status.label} for status, code in STATUS_CODES.items()],
+            "generated": _moment(datetime.now(UTC)),
+        }
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _confirmed_enrolments(session_id: int) -> list[Enrolment]:
+    """The learners on the sheet: confirmed enrolments, by name (accents and case ignored)."""
+    query = (
+        sa.select(Enrolment)
+        .options(joinedload(Enrolment.user))
+        .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
+    )
+    return sorted(db.session.scalars(query), key=lambda e: (fold(e.user.name), e.id))
+
+
+def _marks(session_id: int) -> dict[tuple[int, int], AttendanceMark]:
+    """Every mark of the session, by (enrolment id, slot id)."""
+    query = (
+        sa.select(AttendanceMark)
+        .options(selectinload(AttendanceMark.marked_by))
+        .where(AttendanceMark.session_id == session_id)
+    )
+    return {(mark.enrolment_id, mark.slot_id): mark for mark in db.session.scalars(query)}
+
+
+def _signoffs(session_id: int) -> dict[int, SlotSignoff]:
+    """The trainers' sign-offs of the session's slots, by slot id."""
+    query = (
+        sa.select(SlotSignoff)
+        .join(SlotSignoff.slot)
+        .options(selectinload(SlotSignoff.signed_by))
+        .where(Slot.session_id == session_id)
+    )
+    return {signoff.slot_id: signoff for signoff in db.session.scalars(query)}
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _paris(moment: datetime) -> datetime:
+    return moment.astimezone(PARIS)
+
+
+def _clock(moment: datetime) -> str:
+    """"09:05": 24-hour clock in both languages, as French training offices write it."""
+    return _paris(moment).strftime("%H:%M")
+
+
+def _moment(moment: datetime) -> dict:
+    """A date ("12 March 2026") and a time ("12:41") in Paris."""
+    local = _paris(moment)
+    return {"date": format_date(local.date(), "d MMMM y"), "time": _clock(local)}
+
+
+def _date_range(first: date, last: date) -> str:
+    """"12–13 March 2026", "30 March – 2 April 2026" (Babel's intervals abbreviate the month in English)."""
+    if first == last:
+        return format_date(last, "d MMMM y")
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{format_date(last, 'd MMMM y')}"
+    start = format_date(first, "d MMMM" if first.year == last.year else "d MMMM y")
+    return f"{start} – {format_date(last, 'd MMMM y')}"
+
+
+def _session_info(session: CourseSession, slots: list[Slot]) -> dict:
+    return {
+        "id": session.id,
+        "dates": _date_range(_paris(session.starts_at).date(), _paris(session.ends_at).date()),
+        "place": session.place,
+        "half_days": len(slots),
+        "hours": hours(sum((slot.hours for slot in slots), Decimal("0"))),
+        "cancelled": session.status is SessionStatus.CANCELLED,
+    }
+
+
+def _slot_info(slot: Slot, enrolments: list[Enrolment], marks: dict, signoff: SlotSignoff | None) -> dict:
+    """One half-day: when, its sign-off, and a cell per learner (in the order of `enrolments`)."""
+    start, end = _paris(slot.starts_at), _paris(slot.ends_at)
+    return {
+        "id": slot.id,
+        "day": start.date().isoformat(),
+        "date": format_date(start.date(), "EEEE d MMMM y"),
+        "short_date": format_date(start.date(), "dd/MM"),
+        "part": gettext("Morning") if start.hour < 12 else gettext("Afternoon"),
+        "start": _clock(start),
+        "end": _clock(end),
+        "hours": hours(slot.hours),
+        "signoff": _signoff_info(signoff),
+        "marks": [_mark_info(marks.get((enrolment.id, slot.id)), start) for enrolment in enrolments],
+    }
+
+
+def _signoff_info(signoff: SlotSignoff | None) -> dict | None:
+    if signoff is None:
+        return None
+    when = _moment(signoff.signed_at)
+    name = signoff.signed_by.name
+    text = gettext("Signed off by %(name)s on %(date)s at %(time)s", name=name, **when)
+    return {"name": name, **when, "text": text}
+
+
+def _mark_info(mark: AttendanceMark | None, slot_start: datetime) -> dict:
+    """A learner's line for one half-day; the time is the check-in (or arrival) time, else the mark's."""
+    if mark is None:
+        return {"status": None, "status_label": gettext("Not marked"), "code": "–", "time": "",
+                "method": None, "method_label": "", "marked_by": "", "note": ""}
+    moment = _paris(mark.checked_in_at or mark.marked_at)
+    time = _clock(moment)
+    if moment.date() != slot_start.date():  # a later correction: say which day
+        time = f"{format_date(moment.date(), 'dd/MM')} {time}"
+    self_made = mark.method is MarkMethod.SELF_CHECKIN
+    return {
+        "status": mark.status.value,
+        "status_label": mark.status.label,
+        "code": str(STATUS_CODES[mark.status]),
+        "time": time,
+        "method": mark.method.value,
+        "method_label": str(METHOD_LABELS[mark.method]),
+        # Who made the mark, unless the learner checked in themselves.
+        "marked_by": "" if self_made else mark.marked_by.name,
+        "note": mark.note,
+    }
+
+
+def _learner_totals(enrolment: Enrolment, slots: list[Slot], marks: dict) -> dict:
+    """Hours attended (present or late) out of the scheduled hours; excused hours apart."""
+    def hours_where(test) -> Decimal:
+        return sum((slot.hours for slot in slots
+                    if (mark := marks.get((enrolment.id, slot.id))) and test(mark.status)), Decimal("0"))
+
+    scheduled = sum((slot.hours for slot in slots), Decimal("0"))
+    attended = hours_where(lambda status: status.counts_as_attended)
+    excused = hours_where(lambda status: status is MarkStatus.EXCUSED)
+    # Rounded down: a sheet never shows 80 % for a learner at 79.6 %.
+    rate = int(100 * attended / scheduled) if scheduled else 0
+    user = enrolment.user
+    return {
+        "name": user.name,
+        "organisation": user.organisation,
+        "attended_hours": hours(attended),
+        "scheduled_hours": hours(scheduled),
+        "excused_hours": hours(excused) if excused else "",
+        "rate": rate,
+        "rate_label": format_percent(Decimal(rate) / 100),
+    }
