@@ -154,3 +154,16 @@ def test_only_confirmed_learners_can_be_marked(ctx, trainer, morning):
 
     with pytest.raises(services.AttendanceError):
         services.set_mark(trainer, morning, enrolment, MarkStatus.PRESENT)
+
+
+def test_session_page_shows_each_learners_hours_and_the_session_rate(client, auth, trainer, today_session,
+                                                                     enrolments):
+    morning, afternoon = today_session.slots
+    for enrolment in enrolments:
+        services.set_mark(trainer, morning, enrolment, MarkStatus.PRESENT)
+    services.set_mark(trainer, afternoon, enrolments[0], MarkStatus.EXCUSED)
+    db.session.commit()
+    auth.sign_in(trainer)
+    page = client.get(f"/trainer/sessions/{today_session.id}").get_data(as_text=True)
+    assert "Attendance rate of the session: 50 %" in page  # 3 x 3.5 h of 3 x 7 h
+    assert "3.5 / 7 h" in page

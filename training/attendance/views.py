@@ -75,7 +75,10 @@ def session_detail(session_id: int):
     session = session_for(session_id)
     learners = services.roster(session.slots[0]) if session.slots else []
     hours = services.learner_hours([e.id for e, _mark in learners])
+    attended = sum((h["hours_attended"] for h in hours.values()), 0)
+    session_rate = services.rate(attended, session.scheduled_hours * len(learners))
     return render_template("attendance/session.html", session=session, learners=learners, hours=hours,
+                           session_rate=session_rate,
                            counts=services.slot_counts([s.id for s in session.slots]),
                            signoffs={s.id: services.signoff(s) for s in session.slots})
 
