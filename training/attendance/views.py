@@ -186,7 +186,7 @@ def qr_svg(slot_id: int):
 
 def _qr_svg(slot: Slot) -> str:
     url = external_url("attendance.check_in", token=services.checkin_token(slot))
-    return segno.make(url, error="m").svg_inline(scale=10, dark="#0b2530", title=_("Check-in code"))
+    return segno.make(url, error="m").svg_inline(omitsize=True, dark="#0b2530", title=_("Check-in code"))
 
 
 @bp.get("/trainer/sessions/<int:session_id>/attendance-sheet.pdf")
