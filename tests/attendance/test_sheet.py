@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from tests.factories import SessionFactory, UserFactory, paris
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
 from training.attendance.sheet import render_sheet, sheet_data
+from training.catalogue.models import SessionStatus
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 from training.pdf import render_pdf, safe_url_fetcher
@@ -273,3 +274,13 @@ def test_render_pdf_skips_refused_resources_and_keeps_allowed_ones(app, tmp_path
     assert "Léa <Martin>" in text and "root:x:0:0" not in text
     listing = poppler("pdfimages", "-list", str(tmp_path / "sheet.pdf")).splitlines()[2:]
     assert [row.split()[2] for row in listing] == ["image", "smask"], "only the data: image (and its alpha)"
+
+
+def test_sheet_of_a_cancelled_session_without_learners_still_renders(ctx, tmp_path):
+    session = SessionFactory(day=DAY, course__language="en", status=SessionStatus.CANCELLED)
+
+    text = pdf_text(render_sheet(session), tmp_path)
+
+    assert "This session was cancelled." in text
+    assert "No confirmed learner." in text
+    assert "Not signed off yet" in text

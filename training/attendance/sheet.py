@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date, format_percent, gettext, lazy_gettext, lazy_pgettext
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
+from training.accounts.models import User
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
 from training.catalogue.models import CourseSession, SessionStatus, Slot
 from training.core.filters import hours
@@ -25,6 +26,8 @@ from training.text import fold
 
 PARIS = ZoneInfo("Europe/Paris")
 PROVIDER = "GenoTher Training"
+# The sheet needs people's names, not their roles (which User loads eagerly by default).
+NO_ROLES = lazyload(User.roles)
 
 # How the mark was made: it stands for the learner's electronic signature.
 METHOD_LABELS = {
@@ -77,7 +80,7 @@ def _confirmed_enrolments(session_id: int) -> list[Enrolment]:
     """The learners on the sheet: confirmed enrolments, by name (accents and case ignored)."""
     query = (
         sa.select(Enrolment)
-        .options(joinedload(Enrolment.user))
+        .options(joinedload(Enrolment.user).options(NO_ROLES))
         .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
     )
     return sorted(db.session.scalars(query), key=lambda e: (fold(e.user.name), e.id))
@@ -87,7 +90,7 @@ def _marks(session_id: int) -> dict[tuple[int, int], AttendanceMark]:
     """Every mark of the session, by (enrolment id, slot id)."""
     query = (
         sa.select(AttendanceMark)
-        .options(selectinload(AttendanceMark.marked_by))
+        .options(selectinload(AttendanceMark.marked_by).options(NO_ROLES))
         .where(AttendanceMark.session_id == session_id)
     )
     return {(mark.enrolment_id, mark.slot_id): mark for mark in db.session.scalars(query)}
@@ -98,7 +101,7 @@ def _signoffs(session_id: int) -> dict[int, SlotSignoff]:
     query = (
         sa.select(SlotSignoff)
         .join(SlotSignoff.slot)
-        .options(selectinload(SlotSignoff.signed_by))
+        .options(selectinload(SlotSignoff.signed_by).options(NO_ROLES))
         .where(Slot.session_id == session_id)
     )
     return {signoff.slot_id: signoff for signoff in db.session.scalars(query)}
