@@ -119,6 +119,9 @@ def load_config(name: str | None = None) -> dict:
         },
         "REDIS_URL": _env("REDIS_URL"),
         # Shared by every worker when Redis is configured; per process otherwise.
+        "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "30 per minute"),
         "CACHE_TYPE": "RedisCache" if _env("REDIS_URL") else "SimpleCache",
         "CACHE_REDIS_URL": _env("REDIS_URL"),
         "CACHE_KEY_PREFIX": "genother:",

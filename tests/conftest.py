@@ -8,6 +8,7 @@ and fail instead of skipping when CI=true.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import email
 import email.policy
@@ -113,8 +114,8 @@ def _driver(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
 
 
-@pytest.fixture
-def postgres_database():
+@contextlib.contextmanager
+def scratch_postgres_database():
     """A new, empty PostgreSQL database of its own, dropped afterwards."""
     name = f"genother_test_{uuid.uuid4().hex[:10]}"
     server = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
@@ -124,10 +125,41 @@ def postgres_database():
     except sa.exc.OperationalError as error:
         server.dispose()
         skip_or_fail(f"no PostgreSQL server at {POSTGRES_SERVER_URL}: {error.orig}")
-    yield POSTGRES_SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
-    with server.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    try:
+        yield POSTGRES_SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture
+def postgres_database():
+    """A new, empty PostgreSQL database of its own, dropped afterwards."""
+    with scratch_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    """An app on a database of its own that `flask seed-demo` filled once for the whole module
+    (on PostgreSQL when the suite runs there). Tests must not change it."""
+    from flask_migrate import upgrade
+
+    with contextlib.ExitStack() as stack:
+        if DATABASE_URL:
+            url = _driver(stack.enter_context(scratch_postgres_database()))
+        else:
+            url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+        app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "log", "LOG_LEVEL": "WARNING"})
+        app.test_client_class = IsolatedClient
+        with app.app_context():
+            upgrade()
+        app.seed_result = app.test_cli_runner().invoke(args=["seed-demo"])
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _truncate_all(app) -> None:

@@ -123,6 +123,22 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "attendance.confirm_check_in"): signed_in(403),
     ("GET", "api.slot_attendance"): every(401),
     ("PUT", "api.put_mark"): every(401),
+    # Certificates: the fixture's session has not ended, so nobody is eligible yet.
+    ("GET", "certificates.verify_form"): every(200),
+    ("POST", "certificates.verify_form"): every(422),  # neither a code nor a file
+    ("GET", "certificates.verify"): every(404),
+    ("GET", "certificates.download"): {**every(404), "anonymous": 302},
+    ("GET", "admin.session_certificates"): admin_only(200),
+    ("POST", "admin.issue_certificate"): admin_only(302),  # refused with a flash: not eligible
+    ("POST", "admin.issue_all"): admin_only(302),
+    ("GET", "admin.certificate_batch"): admin_only(404),
+    ("GET", "admin.certificate_batch_status"): admin_only(404),
+    ("POST", "admin.revoke_certificate"): admin_only(404),
+    ("GET", "admin.certificates_zip"): admin_only(200),
+    ("GET", "api.certificate"): every(404),
+    ("GET", "api.certificate_pdf"): every(401),
+    ("GET", "api.my_certificates"): every(401),
+    ("POST", "api.issue_session_certificates"): every(401),
     ("GET", "api.openapi"): every(200),
     ("POST", "api.create_token"): every(401),
     # The API ignores the cookie session: only a bearer token counts.
@@ -167,7 +183,8 @@ def _url(rule: str, people: dict) -> str:
               "<int:user_id>": str(people["learner"].id), "<int:token_id>": str(people["token_id"]),
               "<slug>": people["course"].slug, "<int:course_id>": str(people["course"].id),
               "<int:session_id>": str(people["session"].id), "<int:slot_id>": str(people["slot"].id),
-              "<int:enrolment_id>": str(people["enrolment"].id)}
+              "<int:enrolment_id>": str(people["enrolment"].id), "<code>": "no-such-code",
+              "<int:batch_id>": "999", "<int:certificate_id>": "999"}
     for placeholder, value in values.items():
         rule = rule.replace(placeholder, value)
     assert "<" not in rule, f"no sample value for {rule}"

@@ -34,7 +34,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 def _configure_extensions(app: Flask) -> None:
     from training import database, i18n, models, security, tasks  # noqa: F401  (models: complete metadata)
     from training.core import filters
-    from training.extensions import cache, csrf, db, login_manager, migrate
+    from training.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     database.init_app(app)
@@ -42,6 +42,7 @@ def _configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     cache.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     tasks.init_app(app)
     security.init_app(app)
@@ -53,12 +54,13 @@ def _configure_features(app: Flask) -> None:
     from training.attendance.figures import completion
     from training.attendance.services import learner_hours
     from training.catalogue import figures
+    from training.certificates.services import certificate_links
     from training.enrolment import extras
     from training.enrolment.figures import waitlist_lengths
     from training.surveys.figures import satisfaction
 
     figures.init_app(app, session_figures=[waitlist_lengths], course_results=[satisfaction, completion])
-    extras.init_app(app, providers=[learner_hours])
+    extras.init_app(app, providers=[learner_hours, certificate_links])
 
 
 def _configure_blueprints(app: Flask) -> None:
@@ -67,6 +69,7 @@ def _configure_blueprints(app: Flask) -> None:
     from training.api.views import bp as api_bp
     from training.attendance.views import bp as attendance_bp
     from training.catalogue.views import bp as catalogue_bp
+    from training.certificates.views import bp as certificates_bp
     from training.core.views import bp as core_bp
     from training.enrolment.views import bp as enrolment_bp
 
@@ -74,6 +77,7 @@ def _configure_blueprints(app: Flask) -> None:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(enrolment_bp)
     app.register_blueprint(attendance_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)

@@ -75,10 +75,24 @@ def seed_demo_command() -> None:
     if state == "other":
         raise click.ClickException("The database already holds data that is not the demo's; seed-demo "
                                    "only fills an empty database. Nothing was changed.")
-    counts = seed_demo(datetime.now(UTC))
+    now = datetime.now(UTC)
+    counts = seed_demo(now)
+    db.session.commit()
+    counts["certificates"] = issue_demo_certificates(now)
     db.session.commit()
     click.echo("Demo data created: " + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
     _echo_accounts()
+
+
+def issue_demo_certificates(now: datetime) -> int:
+    """Certificates for every ended session but the last, which is left for the admin to issue."""
+    from training.certificates.services import issue_pending
+
+    admin = db.session.scalar(sa.select(User).where(User.email == data.ADMIN[1]))
+    ended = db.session.scalars(sa.select(CourseSession).where(
+        CourseSession.ends_at < now, CourseSession.status == SessionStatus.SCHEDULED)
+        .order_by(CourseSession.ends_at)).all()
+    return sum(len(issue_pending(admin, session)) for session in ended[:-1])
 
 
 def _database_state() -> str:

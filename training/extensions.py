@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -84,3 +86,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
+# Keyed on the client address as the WSGI server sees it; behind a proxy, ProxyFix (configured
+# with the number of trusted proxies) sets it, so a spoofed X-Forwarded-For does not reset it.
+limiter = Limiter(key_func=get_remote_address)

@@ -9,7 +9,9 @@ WeasyPrint is imported on first use: importing it takes about 0.7 s.
 from __future__ import annotations
 
 import functools
+import io
 import mimetypes
+import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import DataHandler, Request, url2pathname
@@ -89,3 +91,98 @@ def render_pdf(template: str, data: dict, *, stylesheets: list[str] = (), pdf_va
     document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     extra = [weasyprint.CSS(url=urljoin(base_url, path), url_fetcher=fetcher) for path in stylesheets]
     return document.write_pdf(stylesheets=extra, pdf_variant=pdf_variant)
+
+
+# ---------------------------------------------------------------- splitting a batch into documents
+
+# A PDF name token in a content stream ("/f-0-0" in "/f-0-0 12 Tf", "/x3" in "/x3 Do").
+_NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
+_PDFA_VARIANT = re.compile(r"pdf/a-([1-4])([abu])")
+# Resource categories whose entries belong to one page or another; the rest (/ColorSpace,
+# /ProcSet) is the same for every page of a WeasyPrint document.
+_PER_PAGE_RESOURCES = ("/Font", "/XObject", "/Pattern", "/Shading", "/ExtGState")
+
+
+def split_pdf(pdf: bytes, documents: list[dict], *, pdf_variant: str | None = None) -> list[bytes]:
+    """Split a WeasyPrint PDF into one-page PDFs, page i becoming the document `documents[i]` describes.
+
+    `documents[i]` gives the "title", "author", "subject" and "lang" of its page's file: each file
+    gets its own document information and, for a PDF/A `pdf_variant` ("pdf/a-3b"), its own XMP
+    metadata with the PDF/A identification, as WeasyPrint writes them for a one-page document,
+    and the original's output intent. WeasyPrint shares one resource dictionary between all
+    pages: each file keeps only the fonts, images and patterns that its own page draws, so no
+    other page's content (another learner's QR code) travels with it. Fonts stay subset for
+    the whole batch.
+    """
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    if len(reader.pages) != len(documents):
+        raise ValueError(f"{len(reader.pages)} pages for {len(documents)} documents: one page each expected")
+    producer = (reader.metadata or {}).get("/Producer")
+    output_intents = reader.trailer["/Root"].get("/OutputIntents")
+    return [_one_page_pdf(page, info, producer, output_intents, pdf_variant)
+            for page, info in zip(reader.pages, documents, strict=True)]
+
+
+def _one_page_pdf(page, info: dict, producer: str | None, output_intents, pdf_variant: str | None) -> bytes:
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, create_string_object
+
+    writer = PdfWriter()
+    _keep_own_resources(page)
+    writer.add_page(page)
+    root = writer.root_object
+    if info.get("lang"):
+        root[NameObject("/Lang")] = create_string_object(info["lang"])
+    if output_intents is not None:
+        root[NameObject("/OutputIntents")] = output_intents.clone(writer)
+    # The Info dictionary must agree with the XMP metadata in a PDF/A file: same producer.
+    entries = {"/Producer": producer, "/Title": info.get("title"), "/Author": info.get("author"),
+               "/Subject": info.get("subject")}
+    writer.metadata = {key: value for key, value in entries.items() if value}
+    if pdf_variant:
+        _set_xmp_metadata(writer, info, pdf_variant)
+    writer.generate_file_identifiers()  # PDF/A wants the trailer's /ID; pypdf writes none by itself
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def _keep_own_resources(page) -> None:
+    """Give `page` a resource dictionary of its own, holding only what its content stream names."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+    contents = page["/Contents"].get_object()
+    streams = contents if isinstance(contents, ArrayObject) else [contents]
+    data = b"\n".join(stream.get_object().get_data() for stream in streams)
+    used = {"/" + name.decode("latin-1") for name in _NAME.findall(data)}
+    shared = page["/Resources"].get_object()
+    own = DictionaryObject()
+    for category, entries in shared.items():
+        if category in _PER_PAGE_RESOURCES:
+            entries = DictionaryObject({key: value for key, value in entries.get_object().items() if key in used})
+        own[NameObject(category)] = entries
+    page[NameObject("/Resources")] = own
+
+
+def _set_xmp_metadata(writer, info: dict, pdf_variant: str) -> None:
+    """The XMP metadata WeasyPrint writes for a PDF/A document described by `info`."""
+    from pypdf.generic import NameObject
+    from weasyprint.pdf.metadata import DocumentMetadata
+
+    match = _PDFA_VARIANT.fullmatch(pdf_variant.lower())
+    if match is None:
+        raise ValueError(f"only PDF/A variants can be split, not {pdf_variant!r}")
+    metadata = DocumentMetadata(title=info.get("title"), description=info.get("subject"),
+                                authors=[info["author"]] if info.get("author") else [])
+    rdf = metadata.generate_rdf_metadata("a", int(match.group(1)), match.group(2).upper())
+    # The packet exactly as weasyprint.pdf.metadata.DocumentMetadata.include_in_pdf wraps it.
+    writer.xmp_metadata = b"\n".join((
+        b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">',
+        rdf, b'</x:xmpmeta>\n<?xpacket end="r"?>',
+    ))
+    # pypdf's setter makes a bare stream; PDF/A wants it typed (ISO 19005-2, 6.6.2.1).
+    stream = writer.root_object["/Metadata"].get_object()
+    stream[NameObject("/Type")] = NameObject("/Metadata")
+    stream[NameObject("/Subtype")] = NameObject("/XML")

@@ -174,12 +174,6 @@ def test_full_session_shows_its_waitlist(client, ctx):
     assert "2 people on the waitlist" in page
 
 
-def test_the_demo_has_a_french_biomanufacturing_course_with_a_free_seat_next_month(client, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    url = f"/courses?track=biomanufacturing&language=fr&month={month_choices()[1]}&free=1"
-    assert titles(client.get(url)), "the demo data should offer one"
-
-
 def test_price_and_hours_are_decimals(ctx):
     course = CourseFactory(duration_hours=Decimal("10.5"), price_eur=Decimal("1200"))
     db.session.commit()

@@ -9,7 +9,8 @@ from pydantic.json_schema import models_json_schema
 from training.api import schemas
 
 OUTPUT_MODELS = (schemas.Problem, schemas.CourseList, schemas.CourseOut, schemas.SessionOut, schemas.EnrolmentOut,
-                 schemas.EnrolmentList, schemas.SlotAttendance, schemas.MarkOut)
+                 schemas.EnrolmentList, schemas.SlotAttendance, schemas.MarkOut, schemas.CertificateOut,
+                 schemas.CertificateList, schemas.SessionCertificates)
 INPUT_MODELS = (schemas.CourseIn, schemas.CoursePatch, schemas.SessionIn, schemas.EnrolmentIn, schemas.MarkIn)
 FILTERS = {
     "q": {"type": "string", "maxLength": 200, "description": "Words to find in title, summary and objectives"},
@@ -184,6 +185,50 @@ def attendance_paths() -> dict:
     }
 
 
+CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+
+
+def certificate_paths() -> dict:
+    """Verification, the learner's certificates, and bulk issue."""
+    too_many = problem_response("Too many lookups from this address; wait a minute")
+    return {
+        "/api/v1/certificates/{code}": {
+            "get": {
+                "summary": "Verify a certificate: every field, its status and the PDF's fingerprint",
+                "parameters": [CODE],
+                "responses": {"200": json_response("The certificate", "CertificateOut"),
+                              "404": problem_response("No certificate has this code"), "429": too_many},
+            },
+        },
+        "/api/v1/certificates/{code}/pdf": {
+            "get": {
+                "summary": "The issued PDF (its holder's token, or an admin's)", "security": [{"bearer": []}],
+                "parameters": [CODE],
+                "responses": {"200": {"description": "The PDF, byte for byte as issued",
+                                      "content": {"application/pdf": {"schema": {"type": "string",
+                                                                                 "format": "binary"}}}},
+                              "404": problem_response("No certificate of yours has this code"), **TOKEN_ERRORS},
+            },
+        },
+        "/api/v1/me/certificates": {
+            "get": {
+                "summary": "The token owner's certificates", "security": [{"bearer": []}],
+                "responses": {"200": json_response("The certificates", "CertificateList"), **TOKEN_ERRORS},
+            },
+        },
+        "/api/v1/sessions/{session_id}/certificates": {
+            "post": {
+                "summary": "Issue every eligible learner's certificate (admins); says who is not eligible and why",
+                "security": [{"bearer": []}], "parameters": [SESSION_ID],
+                "responses": {"200": json_response("What was issued, and who was not eligible",
+                                                   "SessionCertificates"),
+                              "404": problem_response("No session has this id"),
+                              "403": problem_response("Admins only"), **TOKEN_ERRORS},
+            },
+        },
+    }
+
+
 def account_paths() -> dict:
     """Tokens and the current user."""
     return {
@@ -243,5 +288,6 @@ def openapi_document() -> dict:
                                 "bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {**definitions["$defs"], **ACCOUNT_SCHEMAS},
         },
-        "paths": {**account_paths(), **catalogue_paths(), **enrolment_paths(), **attendance_paths()},
+        "paths": {**account_paths(), **catalogue_paths(), **enrolment_paths(), **attendance_paths(),
+                  **certificate_paths()},
     }

@@ -249,3 +249,41 @@ class MarkIn(BaseModel):
     note: Annotated[str, StringConstraints(max_length=500)] = ""
     reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(
         None, description="Required to change a mark once the half-day is signed off")
+
+
+class CertificateOut(BaseModel):
+    code: str
+    serial: str
+    version: int
+    status: Literal["valid", "revoked", "superseded"]
+    holder: str
+    course: str
+    course_version: int
+    track: TrackName
+    starts_at: datetime
+    ends_at: datetime
+    hours_attended: float
+    hours_scheduled: float
+    issued_at: datetime
+    revoked_at: datetime | None
+    superseded_at: datetime | None
+    sha256: str = Field(description="SHA-256 of the issued PDF: an altered file does not match")
+    verify_url: str
+    download_url: str = Field(description="Needs the holder's (or an admin's) bearer token")
+
+
+class CertificateList(BaseModel):
+    items: list[CertificateOut]
+
+
+class NotEligible(BaseModel):
+    user: str
+    hours_attended: float
+    hours_required: float
+    reason: str
+
+
+class SessionCertificates(BaseModel):
+    issued: list[CertificateOut]
+    already_issued: list[CertificateOut]
+    not_eligible: list[NotEligible]

@@ -68,4 +68,4 @@ def me():
                    roles=sorted(r.value for r in user.role_set))
 
 
-from training.api import attendance, catalogue, enrolment  # noqa: E402, F401  (register their endpoints on bp)
+from training.api import attendance, catalogue, certificates, enrolment  # noqa: E402, F401  (their endpoints join bp)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from training.accounts.models import User
+from training.catalogue.models import CourseSession
 from training.enrolment.models import Enrolment
 from training.enums import LabelledEnum, labels
 from training.extensions import db, enum_type, utcnow
@@ -76,4 +77,36 @@ class Certificate(db.Model):
             sqlite_where=sa.text("status = 'valid'"),
             postgresql_where=sa.text("status = 'valid'"),
         ),
+    )
+
+
+class BatchStatus(LabelledEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class CertificateBatch(db.Model):
+    """A bulk issue for a session, run as a background task; its counts show the progress."""
+
+    __tablename__ = "certificate_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"), index=True)
+    status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus, "batch_status"), default=BatchStatus.QUEUED)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    issued: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    created_by: Mapped[User] = relationship()
+    session: Mapped[CourseSession] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("done >= 0 AND done <= total", name="done_within_total"),
+        sa.CheckConstraint("issued >= 0 AND issued <= done", name="issued_within_done"),
     )

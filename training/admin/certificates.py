@@ -1,0 +1,132 @@
+"""Certificates in the back office: eligibility per session, issue (one or all), revoke, ZIP."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import sqlalchemy as sa
+from flask import abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import undefer
+
+from training.accounts.auth import roles_required
+from training.accounts.models import Role
+from training.admin.views import bp
+from training.catalogue.models import CourseSession
+from training.certificates import services
+from training.certificates.forms import RevokeForm
+from training.certificates.models import Certificate, CertificateBatch, CertificateStatus
+from training.certificates.tasks import issue_batch, start_batch
+from training.enrolment.models import Enrolment
+from training.errors import DomainError
+from training.extensions import db
+
+admin_only = roles_required(Role.ADMIN)
+
+
+@bp.get("/sessions/<int:session_id>/certificates")
+@admin_only
+def session_certificates(session_id: int):
+    """Each confirmed learner, eligible or not and why, with their certificates."""
+    session = db.get_or_404(CourseSession, session_id)
+    return _render(session)
+
+
+def _render(session: CourseSession, status: int = 200):
+    items = services.eligibility(session)
+    certificates = db.session.scalars(
+        sa.select(Certificate).join(Enrolment).where(Enrolment.session_id == session.id)
+        .order_by(Certificate.enrolment_id, Certificate.version.desc())).all()
+    by_enrolment: dict[int, list[Certificate]] = {}
+    for certificate in certificates:
+        by_enrolment.setdefault(certificate.enrolment_id, []).append(certificate)
+    batches = db.session.scalars(sa.select(CertificateBatch).where(CertificateBatch.session_id == session.id)
+                                 .order_by(CertificateBatch.id.desc()).limit(3)).all()
+    pending = sum(1 for item in items if item.eligible and services._needs_issue(item))
+    return render_template("admin/certificates.html", session=session, items=items, by_enrolment=by_enrolment,
+                           batches=batches, pending=pending, revoke_form=RevokeForm()), status
+
+
+@bp.post("/enrolments/<int:enrolment_id>/certificate")
+@admin_only
+def issue_certificate(enrolment_id: int):
+    """Issue (or re-issue after a correction) one learner's certificate."""
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    RevokeForm().validate_on_submit() or abort(400)
+    try:
+        certificate, created = services.issue(current_user, enrolment)
+    except DomainError as refused:
+        flash(refused.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Certificate %(serial)s issued to %(name)s.", serial=certificate.serial, name=enrolment.user.name)
+              if created else _("%(name)s already holds this certificate.", name=enrolment.user.name), "success")
+    return redirect(url_for("admin.session_certificates", session_id=enrolment.session_id))
+
+
+@bp.post("/sessions/<int:session_id>/certificates")
+@admin_only
+def issue_all(session_id: int):
+    """Issue every eligible learner's certificate as a background task, with visible progress."""
+    session = db.get_or_404(CourseSession, session_id)
+    RevokeForm().validate_on_submit() or abort(400)
+    batch_id = start_batch(current_user, session).id
+    # End this request's transaction before the task starts: without a broker the task runs
+    # right here, with its own database session, and on SQLite it needs the write lock.
+    db.session.commit()
+    db.session.close()
+    issue_batch.delay(batch_id)
+    return redirect(url_for("admin.certificate_batch", batch_id=batch_id))
+
+
+@bp.get("/certificates/batches/<int:batch_id>")
+@admin_only
+def certificate_batch(batch_id: int):
+    """The progress of a bulk issue; refreshes itself while it runs."""
+    batch = db.get_or_404(CertificateBatch, batch_id)
+    return render_template("admin/certificate_batch.html", batch=batch)
+
+
+@bp.get("/certificates/batches/<int:batch_id>/status")
+@admin_only
+def certificate_batch_status(batch_id: int):
+    """The progress of a bulk issue as JSON."""
+    batch = db.get_or_404(CertificateBatch, batch_id)
+    return jsonify(status=batch.status.value, total=batch.total, done=batch.done, issued=batch.issued,
+                   error=batch.error)
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@admin_only
+def revoke_certificate(certificate_id: int):
+    """Revoke a certificate with a reason; verification shows it at once."""
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = RevokeForm()
+    form.validate_on_submit() or abort(400)
+    try:
+        services.revoke(current_user, certificate, form.reason.data)
+    except DomainError as refused:
+        flash(refused.message, "danger")
+        return _render(certificate.enrolment.session, status=422)
+    db.session.commit()
+    flash(_("Certificate %(serial)s is revoked.", serial=certificate.serial), "info")
+    return redirect(url_for("admin.session_certificates", session_id=certificate.enrolment.session_id))
+
+
+@bp.get("/sessions/<int:session_id>/certificates.zip")
+@admin_only
+def certificates_zip(session_id: int):
+    """Every valid certificate of the session, as issued, in one ZIP file."""
+    session = db.get_or_404(CourseSession, session_id)
+    certificates = db.session.scalars(
+        sa.select(Certificate).join(Enrolment).options(undefer(Certificate.pdf))
+        .where(Enrolment.session_id == session.id, Certificate.status == CertificateStatus.VALID)).all()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            archive.writestr(f"certificate-{certificate.serial}.pdf", certificate.pdf)
+    buffer.seek(0)
+    return send_file(buffer, mimetype="application/zip", as_attachment=True,
+                     download_name=f"certificates-{session.course.slug}-{session.id}.zip")

@@ -1,0 +1,68 @@
+"""Public verification of certificates, and downloads by their holder."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from training.certificates import services
+from training.certificates.forms import VerifyForm
+from training.extensions import limiter
+
+bp = Blueprint("certificates", __name__)
+MAX_PDF_BYTES = 5 * 1024 * 1024
+
+
+def verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(verify_limit, methods=["POST"])
+def verify_form():
+    """Check a certificate by its code, or by dropping its PDF (compared by fingerprint)."""
+    form = VerifyForm()
+    if form.validate_on_submit() and not ((form.code.data or "").strip() or form.document.data):
+        form.code.errors.append(_("Type the code, or choose the PDF file."))
+        return render_template("certificates/verify_form.html", form=form, not_found=None), 422
+    if form.validate_on_submit():
+        certificate = _lookup(form)
+        if certificate is not None:
+            return redirect(url_for("certificates.verify", code=certificate.code))
+        message = (_("This file is not a certificate issued by GenoTher Training, or it was changed after it "
+                     "was issued.") if form.document.data else _("No certificate has this code."))
+        return render_template("certificates/verify_form.html", form=form, not_found=message), 404
+    return render_template("certificates/verify_form.html", form=form, not_found=None)
+
+
+def _lookup(form: VerifyForm):
+    if form.document.data:
+        data = form.document.data.read(MAX_PDF_BYTES + 1)
+        return services.by_fingerprint(data) if len(data) <= MAX_PDF_BYTES else None
+    return services.by_code((form.code.data or "").strip())
+
+
+@bp.get("/verify/<code>")
+@limiter.limit(verify_limit)
+def verify(code: str):
+    """Everything the certificate says, its status and its fingerprint: an edited PDF cannot pass."""
+    certificate = services.by_code(code)
+    if certificate is None:
+        return render_template("certificates/verify_form.html", form=VerifyForm(),
+                               not_found=_("No certificate has this code.")), 404
+    return render_template("certificates/verify.html", certificate=certificate,
+                           enrolment=certificate.enrolment, session=certificate.enrolment.session,
+                           course=certificate.enrolment.session.course)
+
+
+@bp.get("/certificates/<code>.pdf")
+@login_required
+def download(code: str):
+    """The issued PDF, unchanged: for its holder and for admins; anybody else gets 404."""
+    certificate = services.by_code(code)
+    if certificate is None or not (current_user.is_admin or certificate.enrolment.user_id == current_user.id):
+        abort(404)
+    return certificate.pdf, 200, {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f'inline; filename="certificate-{certificate.serial}.pdf"'}
