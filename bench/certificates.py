@@ -6,8 +6,8 @@ the naive one (one document per certificate), measured in the same run.
 Builds COUNT certificate data dicts (no database: the dicts are what the issuing service
 builds), then times, interleaved and REPEATS times: the naive path (render_certificate for each
 of NAIVE-COUNT dicts: about 75 ms a certificate, so a sample is enough for a median), the bulk
-path in this process, and the bulk path over PROCESSES warm worker processes (the list split in
-contiguous chunks, order kept). Prints the median milliseconds per certificate of each, the
+path in this process, and the bulk path over PROCESSES warm worker processes (the list sent in
+chunks of 50, order kept). Prints the median milliseconds per certificate of each, the
 ratios to the naive path, the time 1,000 certificates would take on the bulk path, and whether
 every split PDF of the last run is one page with its PDF/A-3 identification and output intent.
 The goal (shared/PERFORMANCE.md): bulk over two processes at least 3.5 times faster than
@@ -20,6 +20,7 @@ import argparse
 import io
 import math
 import multiprocessing
+import os
 import secrets
 import statistics
 import time
@@ -75,8 +76,14 @@ def _render_chunk(datas: list[dict]) -> list[bytes]:
 
 
 def bulk_over(pool: ProcessPoolExecutor, datas: list[dict], processes: int) -> list[bytes]:
-    """render_certificates over the pool's processes, one contiguous chunk each, order kept."""
-    size = math.ceil(len(datas) / processes)
+    """render_certificates over the pool's processes, order kept.
+
+    The list goes out in pieces of the bulk path's own chunk size (one WeasyPrint document each),
+    at least one per process: a worker slowed down by another program takes fewer of them.
+    """
+    from training.certificates.pdf import CHUNK
+
+    size = min(CHUNK, math.ceil(len(datas) / processes))
     chunks = [datas[first:first + size] for first in range(0, len(datas), size)]
     return [pdf for pdfs in pool.map(_render_chunk, chunks) for pdf in pdfs]
 
@@ -118,6 +125,8 @@ def main() -> None:
         render_certificate(datas[0])  # warm up this process too
         list(pool.map(time.sleep, [1] * args.processes))  # every worker up and warm before timing
         naive, bulk, parallel = [], [], []
+        # Another program using the cores skews the comparison: say how busy the machine was.
+        print(f"load average before: {os.getloadavg()[0]:.2f}")
         for repeat in range(args.repeats):
             seconds, _ = timed(lambda: [render_certificate(data) for data in naive_datas])
             naive.append(seconds / len(naive_datas))
@@ -130,6 +139,7 @@ def main() -> None:
 
     naive_ms, bulk_ms, parallel_ms = (1000 * statistics.median(times) for times in (naive, bulk, parallel))
     valid = sum(is_pdfa3_page(pdf) for pdf in pdfs)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(f"\n{args.count} certificates, {args.repeats} interleaved runs, medians:")
     print(f"  naive, one document per certificate:       {naive_ms:6.1f} ms/certificate")
     print(f"  bulk, one document split, 1 process:       {bulk_ms:6.1f} ms/certificate ({naive_ms / bulk_ms:.2f}x)")

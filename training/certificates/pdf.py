@@ -3,9 +3,9 @@
 `certificate_data` turns the facts of one certificate into the plain dict the template reads:
 texts in the learner's language, dates in Paris time, the verification URL and its QR code.
 `render_certificate` makes one PDF (the naive path). `render_certificates` renders many as one
-multi-page document and splits it into one PDF per certificate (the bulk path): WeasyPrint
-subsets and embeds the fonts once per batch instead of once per certificate, which is most
-of the cost of a one-page document (docs/PERFORMANCE figures in shared/PERFORMANCE.md).
+multi-page document and splits it into one PDF per certificate (the bulk path): the work done
+once per document (stylesheets, font configuration, font subsetting and embedding) is done once
+per batch. `python -m bench.certificates` measures both paths (shared/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def render_certificates(datas: list[dict]) -> list[bytes]:
         chunk = datas[first:first + CHUNK]
         with _cyclic_gc_paused():
             document = render_pdf(TEMPLATE, {"certificates": chunk}, pdf_variant=PDF_VARIANT)
-        pdfs.extend(split_pdf(document, [data["document"] for data in chunk], pdf_variant=PDF_VARIANT))
+            pdfs.extend(split_pdf(document, [data["document"] for data in chunk], pdf_variant=PDF_VARIANT))
     return pdfs
 
 
@@ -172,9 +172,6 @@ def _labels(attended: str, scheduled: str, trainer_count: int, verify_url: str, 
         "track": gettext("%(track)s track", track=track),
         "version": gettext("version %(version)s", version=version),
         "action": gettext("Training course (Code du travail, art. L6313-1)"),
-        "dates": gettext("Dates"),
-        "place": gettext("Place"),
-        "hours_title": gettext("Hours attended"),
         "hours": gettext("%(attended)s h attended out of %(scheduled)s h scheduled",
                          attended=attended, scheduled=scheduled),
         "objectives": gettext("Course objectives"),

@@ -10,7 +10,7 @@ from training.certificates import services
 from training.certificates.models import BatchStatus, CertificateBatch
 from training.extensions import db
 
-CHUNK = 25  # certificates rendered, stored and committed together
+CHUNK = 50  # certificates rendered (one document), stored and committed together
 
 
 def start_batch(actor, session) -> CertificateBatch:
