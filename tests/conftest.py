@@ -306,3 +306,12 @@ def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def is_plain(value) -> bool:
+    """Whether `value` is made of dicts, lists, strings, ints, bools and None only (no ORM object)."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(is_plain(v) for v in value)
+    return value is None or type(value) in (str, int, bool)

@@ -14,6 +14,7 @@ import jinja2
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import is_plain
 from tests.factories import SessionFactory, UserFactory, paris
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
 from training.attendance.sheet import render_sheet, sheet_data
@@ -89,14 +90,6 @@ def sheet_session(ctx, trainer):
 
 
 # ---------------------------------------------------------------- the data
-
-
-def is_plain(value) -> bool:
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(is_plain(v) for v in value)
-    return value is None or type(value) in (str, int, bool)
 
 
 def test_sheet_data_is_a_plain_dict_of_what_the_sheet_shows(sheet_session):

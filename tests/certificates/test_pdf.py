@@ -17,6 +17,7 @@ import pytest
 from werkzeug.routing import BuildError
 
 import training.pdf
+from tests.conftest import is_plain
 from training.certificates import pdf as certificate_pdf
 from training.certificates.pdf import certificate_data, render_certificate, render_certificates
 from training.pdf import split_pdf
@@ -78,14 +79,6 @@ def fetched(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(training.pdf, "safe_url_fetcher", spy)
     return urls
-
-
-def is_plain(value) -> bool:
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(is_plain(v) for v in value)
-    return value is None or type(value) in (str, int, bool)
 
 
 # ---------------------------------------------------------------- the data

@@ -7,7 +7,7 @@ the session into the plain dict the template reads; `render_sheet` makes the PDF
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 from training.accounts.models import User
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
 from training.catalogue.models import CourseSession, SessionStatus, Slot
-from training.core.filters import hours
+from training.core.filters import date_range, hours
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 from training.pdf import render_pdf
@@ -125,20 +125,11 @@ def _moment(moment: datetime) -> dict:
     return {"date": format_date(local.date(), "d MMMM y"), "time": _clock(local)}
 
 
-def _date_range(first: date, last: date) -> str:
-    """"12–13 March 2026", "30 March – 2 April 2026" (Babel's intervals abbreviate the month in English)."""
-    if first == last:
-        return format_date(last, "d MMMM y")
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{format_date(last, 'd MMMM y')}"
-    start = format_date(first, "d MMMM" if first.year == last.year else "d MMMM y")
-    return f"{start} – {format_date(last, 'd MMMM y')}"
-
 
 def _session_info(session: CourseSession, slots: list[Slot]) -> dict:
     return {
         "id": session.id,
-        "dates": _date_range(_paris(session.starts_at).date(), _paris(session.ends_at).date()),
+        "dates": date_range(_paris(session.starts_at).date(), _paris(session.ends_at).date()),
         "place": session.place,
         "half_days": len(slots),
         "hours": hours(sum((slot.hours for slot in slots), Decimal("0"))),

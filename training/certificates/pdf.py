@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from flask_babel import force_locale, format_date, gettext, ngettext
 from werkzeug.routing import BuildError
 
 from training.catalogue.models import Track
-from training.core.filters import hours
+from training.core.filters import date_range, hours
 from training.pdf import render_pdf, split_pdf
 from training.urls import external_url
 
@@ -67,7 +67,7 @@ def certificate_data(*, learner_name: str, course_title: str, course_track: str,
                 "version": course_version,
                 "objectives": [line.strip() for line in course_objectives if line.strip()],
             },
-            "session": {"dates": _date_range(start, end), "place": place},
+            "session": {"dates": date_range(start, end), "place": place},
             "trainers": list(trainers),
             "hours": {"attended": attended, "scheduled": scheduled},
             "issued": format_date(issued_at.astimezone(PARIS).date(), "d MMMM y"),
@@ -150,15 +150,6 @@ def _track_label(track: str) -> str:
     except ValueError:
         return track
 
-
-def _date_range(first: date, last: date) -> str:
-    """"12–13 March 2026", "30 March – 2 April 2026", "12 March 2026" in the current locale."""
-    if first == last:
-        return format_date(last, "d MMMM y")
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{format_date(last, 'd MMMM y')}"
-    start = format_date(first, "d MMMM" if first.year == last.year else "d MMMM y")
-    return f"{start} – {format_date(last, 'd MMMM y')}"
 
 
 def _labels(attended: str, scheduled: str, trainer_count: int, verify_url: str, track: str, version: int) -> dict:

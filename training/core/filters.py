@@ -30,6 +30,19 @@ def when(value: datetime) -> str:
     return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
 
 
+def date_range(first: date, last: date) -> str:
+    """"12–13 March 2026", "30 March – 2 April 2026", "12 March 2026" in the current locale.
+
+    Babel's own intervals abbreviate the month in English, which documents should not.
+    """
+    if first == last:
+        return format_date(last, "d MMMM y")
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{format_date(last, 'd MMMM y')}"
+    start = format_date(first, "d MMMM" if first.year == last.year else "d MMMM y")
+    return f"{start} – {format_date(last, 'd MMMM y')}"
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(hours, "hours")
