@@ -228,3 +228,14 @@ def test_lookups_are_rate_limited(client, app, ended, admin):
     assert statuses == [404, 404, 404, 429, 429]
     spoofed = client.get("/api/v1/certificates/unknown-code", headers={"X-Forwarded-For": "203.0.113.9"})
     assert spoofed.status_code == 429  # a made-up client address does not reset the limit
+
+
+def test_the_qr_code_of_an_issued_certificate_leads_to_a_page_saying_valid(client, ctx, admin, ended, tmp_path):
+    from tests.certificates.test_pdf import scan_qr
+
+    certificate, _ = services.issue(admin, by_name(ended, "Alice Bernard"))
+    db.session.commit()
+    [url] = scan_qr(certificate.pdf, tmp_path)
+    assert url == f"http://training.test/verify/{certificate.code}"
+    page = client.get(url.removeprefix("http://training.test")).get_data(as_text=True)
+    assert "Valid certificate" in page and "Alice Bernard" in page
