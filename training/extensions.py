@@ -89,3 +89,10 @@ cache = Cache()
 # Keyed on the client address as the WSGI server sees it; behind a proxy, ProxyFix (configured
 # with the number of trusted proxies) sets it, so a spoofed X-Forwarded-For does not reset it.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def rate_limit(setting: str, methods: tuple[str, ...] = ("POST",)):
+    """Limit a view by the number in config `setting` (e.g. "10 per minute"), per client address."""
+    from flask import current_app
+
+    return limiter.limit(lambda: current_app.config[setting], methods=list(methods))

@@ -22,13 +22,14 @@ from training.accounts.forms import (
 )
 from training.accounts.models import ApiToken, LearnerCategory
 from training.errors import DomainError
-from training.extensions import csrf, db
+from training.extensions import csrf, db, rate_limit
 from training.urls import safe_next_url
 
 bp = Blueprint("accounts", __name__)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@rate_limit("SIGN_IN_RATE_LIMIT")
 def sign_in():
     """Sign in with email and password; come back to the page that asked."""
     form = SignInForm(next=request.args.get("next", ""))
@@ -99,6 +100,7 @@ def confirm_email(token: str):
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@rate_limit("PASSWORD_RESET_RATE_LIMIT")
 def forgot_password():
     """Ask for a reset link; the answer never says whether the address is registered."""
     form = ForgotPasswordForm()

@@ -239,7 +239,8 @@ def account_paths() -> dict:
                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"name": {"type": "string", "maxLength": 100}}}}}},
                 "responses": {"201": json_response("The token, shown once", "NewToken"),
-                              "401": problem_response("Missing or wrong credentials")},
+                              "401": problem_response("Missing or wrong credentials"),
+                              "429": problem_response("Too many attempts from this address; wait a minute")},
             }
         },
         "/api/v1/me": {

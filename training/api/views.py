@@ -12,7 +12,7 @@ from training.api.errors import init_api_errors
 from training.api.openapi import openapi_document
 from training.core.views import problem
 from training.errors import DomainError
-from training.extensions import csrf, db
+from training.extensions import csrf, db, rate_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # the API authenticates every write with a bearer token or Basic credentials, not cookies
@@ -37,6 +37,7 @@ def openapi():
 
 
 @bp.post("/tokens")
+@rate_limit("TOKEN_RATE_LIMIT")
 def create_token():
     """Exchange HTTP Basic credentials (email, password) for a bearer token."""
     auth = request.authorization

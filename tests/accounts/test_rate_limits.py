@@ -1,0 +1,32 @@
+"""Sign-in, password reset and token creation are rate-limited per client address."""
+
+from __future__ import annotations
+
+import base64
+
+from tests.conftest import csrf_token
+
+
+def test_sign_in_attempts_are_limited(client, learner):
+    token = csrf_token(client, "/sign-in")
+    statuses = [client.post("/sign-in", data={"email": learner.email, "password": "guess number one",
+                                              "csrf_token": token}).status_code for _ in range(11)]
+    assert statuses == [200] * 10 + [429]
+    assert "Too many attempts" in client.post("/sign-in", data={"csrf_token": token}).get_data(as_text=True)
+    spoofed = client.post("/sign-in", data={"csrf_token": token}, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert spoofed.status_code == 429  # a made-up address does not reset the count
+
+
+def test_password_reset_requests_are_limited(client, learner):
+    token = csrf_token(client, "/forgot-password")
+    statuses = [client.post("/forgot-password", data={"email": learner.email, "csrf_token": token}).status_code
+                for _ in range(6)]
+    assert statuses == [302] * 5 + [429]
+
+
+def test_token_creation_is_limited(client, learner):
+    wrong = {"Authorization": "Basic " + base64.b64encode(f"{learner.email}:not it".encode()).decode()}
+    statuses = [client.post("/api/v1/tokens", headers=wrong).status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    response = client.post("/api/v1/tokens", headers=wrong)
+    assert response.mimetype == "application/problem+json" and response.json["status"] == 429
