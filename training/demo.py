@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
@@ -35,8 +34,8 @@ from training.catalogue.models import (
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 from training.surveys.models import RATING_FIELDS, SurveyResponse
+from training.timezones import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 HALF_DAYS = ((time(9, 0), time(12, 30)), (time(13, 30), time(17, 0)))
 SLOT_HOURS = Decimal("3.5")
 TEXT_FIELDS = ("title", "summary", "objectives", "prerequisites", "audience", "teaching_methods", "assessment")

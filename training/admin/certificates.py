@@ -44,7 +44,7 @@ def _render(session: CourseSession, status: int = 200):
         by_enrolment.setdefault(certificate.enrolment_id, []).append(certificate)
     batches = db.session.scalars(sa.select(CertificateBatch).where(CertificateBatch.session_id == session.id)
                                  .order_by(CertificateBatch.id.desc()).limit(3)).all()
-    pending = sum(1 for item in items if item.eligible and services._needs_issue(item))
+    pending = len(services.pending(items))
     return render_template("admin/certificates.html", session=session, items=items, by_enrolment=by_enrolment,
                            batches=batches, pending=pending, revoke_form=RevokeForm()), status
 

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from training.accounts.models import User
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
 from training.audit.services import record
-from training.catalogue.models import CourseSession, SessionStatus, Slot
+from training.catalogue.models import CourseSession, SessionStatus, Slot, session_trainers
 from training.email import send_email
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.errors import DomainError
@@ -68,6 +68,31 @@ def roster(slot: Slot) -> list[tuple[Enrolment, AttendanceMark | None]]:
 def signoff(slot: Slot) -> SlotSignoff | None:
     """The trainer's sign-off of the slot, if any."""
     return db.session.get(SlotSignoff, slot.id)
+
+
+def signoffs(slot_ids: list[int]) -> dict[int, SlotSignoff | None]:
+    """The sign-off of each slot (None when not signed off), in one query."""
+    found = {s.slot_id: s for s in db.session.scalars(
+        sa.select(SlotSignoff).where(SlotSignoff.slot_id.in_(slot_ids)))} if slot_ids else {}
+    return {slot_id: found.get(slot_id) for slot_id in slot_ids}
+
+
+def trainer_sessions(trainer: User) -> list[CourseSession]:
+    """The scheduled sessions `trainer` teaches, in date order."""
+    return list(db.session.scalars(
+        sa.select(CourseSession).join(session_trainers)
+        .where(session_trainers.c.user_id == trainer.id, CourseSession.status == SessionStatus.SCHEDULED)
+        .order_by(CourseSession.starts_at)))
+
+
+def confirmed_counts(session_ids: list[int]) -> dict[int, int]:
+    """How many confirmed learners each session has."""
+    if not session_ids:
+        return {}
+    query = sa.select(Enrolment.session_id, sa.func.count()).where(
+        Enrolment.session_id.in_(session_ids), Enrolment.status == EnrolmentStatus.CONFIRMED
+    ).group_by(Enrolment.session_id)
+    return dict(db.session.execute(query).all())
 
 
 def _confirmed_enrolment(slot: Slot, enrolment: Enrolment) -> Enrolment:

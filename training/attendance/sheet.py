@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date, format_percent, gettext, lazy_gettext, lazy_pgettext
@@ -23,8 +22,8 @@ from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 from training.pdf import render_pdf
 from training.text import fold
+from training.timezones import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 PROVIDER = "GenoTher Training"
 # The sheet needs people's names, not their roles (which User loads eagerly by default).
 NO_ROLES = lazyload(User.roles)

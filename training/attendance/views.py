@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import segno
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,14 +14,14 @@ from training.accounts.models import Role
 from training.attendance import services
 from training.attendance.forms import ButtonForm, MarkForm
 from training.attendance.models import MarkStatus
-from training.catalogue.models import CourseSession, SessionStatus, Slot, session_trainers
-from training.enrolment.models import Enrolment, EnrolmentStatus
+from training.catalogue.models import CourseSession, Slot
+from training.enrolment.models import Enrolment
 from training.errors import DomainError
 from training.extensions import db
+from training.timezones import PARIS
 from training.urls import external_url
 
 bp = Blueprint("attendance", __name__)
-PARIS = ZoneInfo("Europe/Paris")
 trainer_or_admin = roles_required(Role.TRAINER, Role.ADMIN)
 
 
@@ -46,26 +44,17 @@ def slot_for(slot_id: int) -> Slot:
 @trainer_or_admin
 def trainer_home():
     """Today's half-days first, then the trainer's upcoming and past sessions with marking progress."""
-    sessions = db.session.scalars(
-        sa.select(CourseSession).join(session_trainers)
-        .where(session_trainers.c.user_id == current_user.id, CourseSession.status == SessionStatus.SCHEDULED)
-        .order_by(CourseSession.starts_at)).all()
+    sessions = services.trainer_sessions(current_user)
     now = datetime.now(UTC)
     today = now.astimezone(PARIS).date()
     today_slots = [slot for s in sessions for slot in s.slots if slot.starts_at.astimezone(PARIS).date() == today]
     counts = services.slot_counts([slot.id for s in sessions for slot in s.slots])
-    confirmed = _confirmed_counts([s.id for s in sessions])
+    confirmed = services.confirmed_counts([s.id for s in sessions])
     return render_template(
         "attendance/trainer_home.html", today_slots=today_slots, counts=counts, confirmed=confirmed,
         upcoming=[s for s in sessions if s.ends_at > now], past=[s for s in sessions if s.ends_at <= now][::-1],
     )
 
-
-def _confirmed_counts(session_ids: list[int]) -> dict[int, int]:
-    query = sa.select(Enrolment.session_id, sa.func.count()).where(
-        Enrolment.session_id.in_(session_ids), Enrolment.status == EnrolmentStatus.CONFIRMED
-    ).group_by(Enrolment.session_id)
-    return dict(db.session.execute(query).all()) if session_ids else {}
 
 
 @bp.get("/trainer/sessions/<int:session_id>")
@@ -80,7 +69,7 @@ def session_detail(session_id: int):
     return render_template("attendance/session.html", session=session, learners=learners, hours=hours,
                            session_rate=session_rate,
                            counts=services.slot_counts([s.id for s in session.slots]),
-                           signoffs={s.id: services.signoff(s) for s in session.slots})
+                           signoffs=services.signoffs([s.id for s in session.slots]))
 
 
 @bp.get("/trainer/slots/<int:slot_id>")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -20,8 +19,8 @@ from training.catalogue.models import (
 )
 from training.extensions import db
 from training.text import fold
+from training.timezones import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 PAGE_SIZE = 12
 MAX_PAGE_SIZE = 100
 SORTS = ("date", "title")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import format_date, format_datetime, format_time
@@ -19,8 +18,8 @@ from training.accounts.models import Role
 from training.catalogue.models import Course, CourseSession, CourseStatus, SessionStatus, Slot, session_trainers
 from training.errors import DomainError
 from training.extensions import db
+from training.timezones import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 MORNING = (time(9, 0), time(12, 30))
 AFTERNOON = (time(13, 30), time(17, 0))
 MAX_SLOT = timedelta(hours=12)

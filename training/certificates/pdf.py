@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import segno
 from flask import current_app
@@ -25,9 +24,9 @@ from werkzeug.routing import BuildError
 from training.catalogue.models import Track
 from training.core.filters import date_range, hours
 from training.pdf import render_pdf, split_pdf
+from training.timezones import PARIS
 from training.urls import external_url
 
-PARIS = ZoneInfo("Europe/Paris")
 PROVIDER = "GenoTher Training"
 TEMPLATE = "certificates/certificate.html"
 PDF_VARIANT = "pdf/a-3b"

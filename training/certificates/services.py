@@ -94,10 +94,17 @@ def valid_certificate(enrolment: Enrolment) -> Certificate | None:
         Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID))
 
 
-def _needs_issue(item: Eligibility) -> bool:
-    current = valid_certificate(item.enrolment)
+def _needs_issue(item: Eligibility, current: Certificate | None) -> bool:
     return current is None or (current.hours_attended, current.hours_scheduled) != (
         item.hours_attended, item.hours_scheduled)
+
+
+def pending(items: list[Eligibility]) -> list[Eligibility]:
+    """The eligible learners whose valid certificate is missing or tells other hours (one query)."""
+    ids = [item.enrolment.id for item in items if item.eligible]
+    valid = {c.enrolment_id: c for c in db.session.scalars(sa.select(Certificate).where(
+        Certificate.enrolment_id.in_(ids), Certificate.status == CertificateStatus.VALID))} if ids else {}
+    return [item for item in items if item.eligible and _needs_issue(item, valid.get(item.enrolment.id))]
 
 
 def _new_certificate(actor: User, item: Eligibility) -> tuple[Certificate, dict]:
@@ -160,8 +167,9 @@ def issue(actor: User, enrolment: Enrolment) -> tuple[Certificate, bool]:
     item = next((i for i in eligibility(enrolment.session) if i.enrolment.id == enrolment.id), None)
     if item is None or not item.eligible:
         raise NotEligible(item.reason if item else _("Only confirmed learners earn a certificate."))
-    if not _needs_issue(item):
-        return valid_certificate(enrolment), False
+    current = valid_certificate(enrolment)
+    if not _needs_issue(item, current):
+        return current, False
     certificate, data = _new_certificate(actor, item)
     return _store(actor, certificate, render_certificate(data)), True
 
@@ -173,10 +181,10 @@ def issue_pending(actor: User, session: CourseSession, limit: int | None = None)
     """
     from training.certificates.pdf import render_certificates
 
-    pending = [item for item in eligibility(session) if item.eligible and _needs_issue(item)][:limit]
-    if not pending:
+    todo = pending(eligibility(session))[:limit]
+    if not todo:
         return []
-    built = [_new_certificate(actor, item) for item in pending]
+    built = [_new_certificate(actor, item) for item in todo]
     pdfs = render_certificates([data for _certificate, data in built])
     return [_store(actor, certificate, pdf) for (certificate, _data), pdf in zip(built, pdfs, strict=True)]
 

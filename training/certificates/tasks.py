@@ -15,8 +15,8 @@ CHUNK = 50  # certificates rendered (one document), stored and committed togethe
 
 def start_batch(actor, session) -> CertificateBatch:
     """Record a bulk issue for the session; the task is queued once this is committed."""
-    pending = [i for i in services.eligibility(session) if i.eligible and services._needs_issue(i)]
-    batch = CertificateBatch(session_id=session.id, total=len(pending), created_by=actor)
+    batch = CertificateBatch(session_id=session.id, total=len(services.pending(services.eligibility(session))),
+                             created_by=actor)
     db.session.add(batch)
     db.session.flush()
     return batch
