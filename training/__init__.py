@@ -72,12 +72,14 @@ def _configure_blueprints(app: Flask) -> None:
     from training.certificates.views import bp as certificates_bp
     from training.core.views import bp as core_bp
     from training.enrolment.views import bp as enrolment_bp
+    from training.surveys.views import bp as surveys_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(enrolment_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(surveys_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)

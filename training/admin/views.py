@@ -56,4 +56,4 @@ def user_detail(user_id: int):
     return render_template("admin/user_detail.html", user=user, form=form)
 
 
-from training.admin import certificates, courses, enrolments, sessions  # noqa: E402, F401  (their routes join this blueprint)
+from training.admin import audit_log, bpf, certificates, courses, dashboard, enrolments, exports, sessions  # noqa: E402, F401  (their routes join this blueprint)

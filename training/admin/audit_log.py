@@ -1,0 +1,3 @@
+"""The audit log viewer: filter by object, actor, action and date; export as CSV."""
+
+from training.admin.views import bp  # noqa: F401

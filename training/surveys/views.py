@@ -1,0 +1,5 @@
+"""The end-of-session satisfaction survey and its results."""
+
+from flask import Blueprint
+
+bp = Blueprint("surveys", __name__)
