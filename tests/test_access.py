@@ -65,6 +65,10 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "admin.users"): admin_only(200),
     ("GET", "admin.user_detail"): admin_only(200),
     ("POST", "admin.user_detail"): admin_only(200),
+    ("POST", "admin.deactivate_user"): admin_only(422),  # no reason given
+    ("POST", "admin.reactivate_user"): admin_only(302),  # already active: nothing to do
+    ("GET", "admin.audit_log"): admin_only(200),
+    ("GET", "admin.audit_log_csv"): admin_only(200),
     ("GET", "catalogue.index"): every(200),
     ("GET", "catalogue.course"): every(200),
     ("GET", "catalogue.course_ics"): every(200),

@@ -47,6 +47,11 @@ class LastAdmin(DomainError):
         return _("The training office needs at least one administrator: give the role to someone else first.")
 
 
+class OwnAccount(DomainError):
+    def default_message(self) -> str:
+        return _("You cannot deactivate your own account: ask another administrator.")
+
+
 def normalise_email(email: str) -> str:
     """Emails are compared and stored lower-cased and trimmed."""
     return email.strip().lower()
@@ -231,6 +236,29 @@ def set_roles(actor: User, user: User, roles: set[Role], reason: str | None = No
     db.session.flush()
     record(actor, "user.roles_changed", user, before={"roles": sorted(r.value for r in before)},
            after={"roles": sorted(r.value for r in roles)}, reason=reason)
+
+
+def deactivate(actor: User, user: User, reason: str) -> None:
+    """Stop the user signing in (every session and token ends at once); their records stay."""
+    if not user.is_active_account:
+        return
+    if user.id == actor.id:
+        raise OwnAccount()
+    if user.is_admin and _admin_count() <= 1:
+        raise LastAdmin()
+    user.is_active_account = False
+    user.rotate_session_nonce()
+    db.session.flush()
+    record(actor, "user.deactivated", user, before={"active": True}, after={"active": False}, reason=reason)
+
+
+def reactivate(actor: User, user: User, reason: str | None = None) -> None:
+    """Let a deactivated user sign in again with their existing password."""
+    if user.is_active_account:
+        return
+    user.is_active_account = True
+    db.session.flush()
+    record(actor, "user.reactivated", user, before={"active": False}, after={"active": True}, reason=reason)
 
 
 def _admin_count() -> int:

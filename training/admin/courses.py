@@ -13,27 +13,17 @@ from training.accounts.auth import roles_required
 from training.accounts.models import Role
 from training.admin.forms import CourseForm, CourseStatusForm, add_domain_error
 from training.admin.views import PAGE_SIZE, bp
-from training.audit.models import AuditEntry
+from training.audit.queries import history
 from training.catalogue import services
 from training.catalogue.models import Course, CourseSession, CourseStatus, SessionStatus, Track
 from training.catalogue.services import SchedulingError
 from training.extensions import db
 from training.text import fold
 
-HISTORY_LENGTH = 50
-
 
 def form_status(form) -> int:
     """200 for a form shown, 422 for a form sent back with errors."""
     return 422 if form.is_submitted() else 200
-
-
-def history(object_type: str, object_id: int) -> list[AuditEntry]:
-    """The latest audit rows of one object, newest first."""
-    query = (sa.select(AuditEntry).where(AuditEntry.object_type == object_type,
-                                         AuditEntry.object_id == str(object_id))
-             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(HISTORY_LENGTH))
-    return list(db.session.scalars(query))
 
 
 @bp.get("/courses")

@@ -44,6 +44,17 @@ class RolesForm(FlaskForm):
     submit = SubmitField(_l("Save the roles"))
 
 
+class DeactivateForm(FlaskForm):
+    reason = StringField(_l("Reason (kept in the audit log)"),
+                         validators=[DataRequired(message=_l("Say why the account is deactivated.")), Length(max=500)])
+    submit = SubmitField(_l("Deactivate the account"))
+
+
+class ReactivateForm(FlaskForm):
+    reason = StringField(_l("Reason (kept in the audit log)"), validators=[Length(max=500)])
+    submit = SubmitField(_l("Reactivate the account"))
+
+
 def add_domain_error(form: FlaskForm, error) -> None:
     """Show a refusal next to the field it names, or above the form when it names none of its fields."""
     field = getattr(form, error.field, None) if getattr(error, "field", None) else None

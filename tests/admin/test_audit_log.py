@@ -1,0 +1,100 @@
+"""The audit log viewer: filters, CSV export, and no way to change a row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import post_form
+from tests.factories import UserFactory
+from training.audit.models import AuditEntry
+from training.extensions import db
+
+
+def _entry(action, object_type="courses", object_id="1", actor="ada@lab.example", at=None, **fields):
+    entry = AuditEntry(action=action, object_type=object_type, object_id=object_id, actor_label=actor,
+                       at=at or datetime(2026, 3, 10, 9, 0, tzinfo=UTC), **fields)
+    db.session.add(entry)
+    return entry
+
+
+@pytest.fixture
+def log(admin):
+    _entry("course.created", after={"title": "AAV vectors"}, reason="new programme")
+    _entry("course.published", at=datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
+    _entry("enrolment.cancelled", "enrolments", "7", actor="bob@lab.example",
+           at=datetime(2026, 4, 1, 21, 30, tzinfo=UTC), before={"status": "confirmed"}, after={"status": "cancelled"})
+    db.session.commit()
+
+
+def _rows(page: str) -> int:
+    return page.count("<code>")
+
+
+def test_filters_by_object_actor_action_and_date(client, auth, admin, log):
+    auth.sign_in(admin)
+    page = client.get("/admin/audit?object_type=courses&object_id=1").get_data(as_text=True)
+    assert _rows(page) == 2 and "course.created" in page and "enrolment.cancelled</code>" not in page
+    page = client.get("/admin/audit?actor=BOB@").get_data(as_text=True)
+    assert _rows(page) == 1 and "enrolment.cancelled</code>" in page
+    page = client.get("/admin/audit?action=course.").get_data(as_text=True)
+    assert _rows(page) == 2
+    page = client.get("/admin/audit?action=course.published").get_data(as_text=True)
+    assert _rows(page) == 1
+    # 1 April 21:30 UTC is 1 April 23:30 in Paris: the day is the Paris day.
+    page = client.get("/admin/audit?from=2026-04-01&to=2026-04-01").get_data(as_text=True)
+    assert _rows(page) == 1 and "enrolment.cancelled</code>" in page
+    page = client.get("/admin/audit?from=2026-03-11&to=2026-03-31").get_data(as_text=True)
+    assert _rows(page) == 1 and "course.published" in page
+
+
+def test_malformed_filters_get_a_clear_400(client, auth, admin, log):
+    auth.sign_in(admin)
+    response = client.get("/admin/audit?from=2026-13-45")
+    assert response.status_code == 400
+    assert "Not a valid date value." in response.get_data(as_text=True)
+    response = client.get("/admin/audit?from=2026-05-01&to=2026-04-01")
+    assert response.status_code == 400
+    assert "The end date is before the start date." in response.get_data(as_text=True)
+    assert client.get("/admin/audit.csv?to=yesterday").status_code == 400
+
+
+def test_the_export_holds_the_filtered_rows_with_values_and_reasons(client, auth, admin, log):
+    _entry("course.updated", reason="=HYPERLINK(\"http://evil.example\")")
+    db.session.commit()
+    auth.sign_in(admin)
+    response = client.get("/admin/audit.csv?object_type=courses")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="audit-log.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert sorted(row["action"] for row in rows) == ["course.created", "course.published", "course.updated"]
+    created = next(row for row in rows if row["action"] == "course.created")
+    assert created["after"] == '{"title": "AAV vectors"}' and created["reason"] == "new programme"
+    assert created["at_utc"] == "2026-03-10T09:00:00+00:00"
+    updated = next(row for row in rows if row["action"] == "course.updated")
+    assert updated["reason"] == "'=HYPERLINK(\"http://evil.example\")"  # a spreadsheet shows it, never runs it
+
+
+def test_a_role_change_made_in_the_app_shows_in_the_log(client, auth, admin):
+    person = UserFactory(name="Chloé Roux")
+    db.session.commit()
+    auth.sign_in(admin)
+    post_form(client, f"/admin/users/{person.id}", {"roles": ["learner", "trainer"], "reason": "Teaches QC"})
+    page = client.get(f"/admin/audit?object_type=users&object_id={person.id}").get_data(as_text=True)
+    assert "user.roles_changed" in page and "Teaches QC" in page and admin.email in page
+
+
+def test_the_log_has_no_way_to_change_a_row(app, log):
+    writes = [rule.rule for rule in app.url_map.iter_rules()
+              if "audit" in rule.rule and rule.methods - {"GET", "HEAD", "OPTIONS"}]
+    assert writes == []
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        db.session.execute(sa.update(AuditEntry).values(reason="rewritten"))
+    db.session.rollback()
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        db.session.execute(sa.delete(AuditEntry))
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 3
