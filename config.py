@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -47,6 +48,13 @@ def environment_name() -> str:
     if name not in ENVIRONMENTS:
         raise ConfigError(f"GENOTHER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {name!r}")
     return name
+
+
+def _trusted_hosts(production: bool) -> list[str] | None:
+    hosts = [host.strip() for host in _env("TRUSTED_HOSTS", "").split(",") if host.strip()]
+    if not hosts and production and _env("BASE_URL"):
+        hosts = [urlsplit(_env("BASE_URL")).hostname]
+    return hosts or None
 
 
 def load_config(name: str | None = None) -> dict:
@@ -89,7 +97,14 @@ def load_config(name: str | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # The largest request is a certificate PDF dropped on the verification page.
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Text fields of a form together (course programmes are the longest), and their number.
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "MAX_FORM_PARTS": 1000,
+        # Host headers the app answers to (others get 400), so no link is built from a forged
+        # Host. Production defaults to BASE_URL's host.
+        "TRUSTED_HOSTS": _trusted_hosts(production),
         "WTF_CSRF_ENABLED": not (testing and _bool("TEST_DISABLE_CSRF", False)),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "fr",

@@ -50,6 +50,22 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture
+def redis_url():
+    """A Redis database of its own (number 15 by default), emptied before and after the test."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.RedisError as error:
+        skip_or_fail(f"Redis does not answer at {url} ({error}); start it to run this test")
+    yield url
+    client.flushdb()
+    client.close()
+
+
 # ---------------------------------------------------------------- SMTP server
 
 

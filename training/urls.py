@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request
 from werkzeug.routing import IntegerConverter
 
 
@@ -38,3 +38,15 @@ class DatabaseIdConverter(IntegerConverter):
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+MAX_PAGE = 10_000
+
+
+def page_number() -> int:
+    """The `page` query argument of a list, from 1 to MAX_PAGE; anything else reads as page 1.
+
+    A page number larger than the database's integers would otherwise end in a 500.
+    """
+    page = request.args.get("page", 1, type=int)
+    return page if 1 <= page <= MAX_PAGE else 1

@@ -21,6 +21,7 @@ from training.admin.views import bp
 from training.audit import queries
 from training.csvexport import csv_response
 from training.extensions import db
+from training.urls import page_number
 
 admin_only = roles_required(Role.ADMIN)
 LOG_PAGE_SIZE = 100
@@ -80,7 +81,7 @@ def audit_log():
     if not form.validate():
         return render_template("admin/audit_log.html", form=form, pagination=None, log_filter=None), 400
     log_filter = form.to_filter()
-    pagination = db.paginate(queries.log_query(log_filter), page=request.args.get("page", 1, type=int),
+    pagination = db.paginate(queries.log_query(log_filter), page=page_number(),
                              per_page=LOG_PAGE_SIZE, error_out=False)
     return render_template("admin/audit_log.html", form=form, pagination=pagination, log_filter=log_filter)
 

@@ -19,6 +19,7 @@ from training.catalogue.models import Course, CourseSession, CourseStatus, Sessi
 from training.catalogue.services import SchedulingError
 from training.extensions import db
 from training.text import fold
+from training.urls import page_number
 
 
 def form_status(form) -> int:
@@ -40,7 +41,7 @@ def courses():
         query = query.where(Course.status == CourseStatus(status))
     if track in {t.value for t in Track}:
         query = query.where(Course.track == Track(track))
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
+    pagination = db.paginate(query, page=page_number(), per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/courses.html", pagination=pagination, q=q, status=status, track=track,
                            statuses=list(CourseStatus), tracks=list(Track),
                            stats=_session_stats([course.id for course in pagination.items]))

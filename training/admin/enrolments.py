@@ -23,7 +23,7 @@ from training.catalogue.models import CourseSession
 from training.enrolment import services
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
-from training.urls import safe_next_url
+from training.urls import page_number, safe_next_url
 
 
 def _queue_page(status: int = 200, reject_errors: dict[int, list[str]] | None = None):
@@ -31,7 +31,7 @@ def _queue_page(status: int = 200, reject_errors: dict[int, list[str]] | None = 
     query = (sa.select(Enrolment).where(Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)
              .options(joinedload(Enrolment.user), joinedload(Enrolment.session).joinedload(CourseSession.course))
              .order_by(Enrolment.created_at, Enrolment.id))
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE,
+    pagination = db.paginate(query, page=page_number(), per_page=PAGE_SIZE,
                              error_out=False)
     return render_template("admin/pending_enrolments.html", pagination=pagination,
                            reject_errors=reject_errors or {}), status

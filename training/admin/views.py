@@ -17,6 +17,7 @@ from training.catalogue.models import CourseSession
 from training.enrolment.models import Enrolment
 from training.errors import DomainError
 from training.extensions import db
+from training.urls import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -29,7 +30,7 @@ def users():
     """Search people by name, email or organisation, optionally by role."""
     q = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     query = sa.select(User).order_by(User.name, User.id)
     if q:
         pattern = f"%{q.lower()}%"

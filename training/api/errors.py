@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from pydantic import BaseModel, ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from training.core.views import problem
 
@@ -48,7 +48,22 @@ def field_errors_response(error: BadQuery | UnprocessableFields):
                    error.description, errors=error.errors)
 
 
+def refuse_unreadable_body() -> None:
+    """Any request body must be a JSON object, whether or not the endpoint reads one.
+
+    A client that sends a form or broken JSON to an endpoint without a body would otherwise
+    get a success and believe its data was taken into account.
+    """
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+    if not isinstance(request.get_json(silent=True), dict):
+        raise BadQuery({"body": "send a JSON object with Content-Type: application/json"})
+
+
 def init_api_errors(bp) -> None:
     """Register the handlers on the API blueprint."""
+    bp.before_request(refuse_unreadable_body)
     bp.register_error_handler(BadQuery, field_errors_response)
     bp.register_error_handler(UnprocessableFields, field_errors_response)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import redis
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from training.core.navigation import template_helpers
 from training.extensions import db
@@ -23,13 +24,31 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness and database reachability, for the load balancer."""
+    """Database and Redis reachability, for the load balancer: 503 when either is down."""
+    checks = {"database": _database_state(), "redis": _redis_state()}
+    healthy = all(state in ("ok", "not configured") for state in checks.values())
+    return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503
+
+
+def _database_state() -> str:
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
         current_app.logger.exception("health check: database unreachable")
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        return "unreachable"
+    return "ok"
+
+
+def _redis_state() -> str:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return "not configured"
+    try:
+        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        current_app.logger.exception("health check: Redis unreachable")
+        return "unreachable"
+    return "ok"
 
 
 def wants_problem_json() -> bool:
@@ -61,6 +80,9 @@ def csrf_error(error: CSRFError):
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
     """Styled error pages (HTML) or problem details (API) for every HTTP error."""
+    if isinstance(error, SecurityError):
+        # A Host header outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        return current_app.response_class("Unknown host.\n", 400, mimetype="text/plain")
     if wants_problem_json():
         response = problem(error.code or 500, error.name, error.description)
     else:
