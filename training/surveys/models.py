@@ -1,4 +1,4 @@
-"""A learner's answers to the end-of-session satisfaction survey."""
+"""The end-of-session satisfaction survey: the invitation sent once, and the learner's answers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,18 @@ from training.enrolment.models import Enrolment
 from training.extensions import db, utcnow
 
 RATING_FIELDS = ("overall", "content", "trainer", "organisation")
+
+
+class SurveyInvitation(db.Model):
+    """The survey email sent to a learner after their session: at most one per enrolment."""
+
+    __tablename__ = "survey_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id"), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enrolment: Mapped[Enrolment] = relationship()
 
 
 class SurveyResponse(db.Model):
