@@ -1,0 +1,1 @@
+"""Tests of the reports: the yearly BPF figures and the CSV exports."""
