@@ -1,0 +1,203 @@
+"""The dashboard's figures: what awaits the training office, and the numbers behind its charts.
+
+The number of SQL queries does not grow with the data: lists are cut in SQL, counts are
+counted in SQL, figures come from one grouped query each. The one loop, over sessions whose
+certificates may be due, checks at most DUE_CHECK_LIMIT sessions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload
+
+from training.attendance.models import AttendanceMark, MarkStatus, SlotSignoff
+from training.attendance.services import ATTENDED, rate
+from training.catalogue.models import Course, CourseSession, SessionStatus, Slot, Track
+from training.certificates.models import Certificate, CertificateStatus
+from training.certificates.services import eligibility, pending
+from training.enrolment.figures import waitlist_lengths
+from training.enrolment.models import Enrolment, EnrolmentStatus
+from training.extensions import db
+from training.surveys.figures import SATISFIED_FROM
+from training.surveys.models import SurveyResponse
+from training.timezones import PARIS
+
+LIST_SIZE = 5  # items shown in each "needs you" section
+UPCOMING_SIZE = 10
+DUE_WINDOW = timedelta(days=180)  # certificates of sessions that ended longer ago are not chased here
+ABSENCE_WINDOW = timedelta(days=30)
+UPCOMING_WINDOW = timedelta(days=60)
+# Each session checked for due certificates costs a few queries (certificates.services works
+# per session), so the most recently ended candidates only are checked.
+DUE_CHECK_LIMIT = 20
+SCHEDULED = CourseSession.status == SessionStatus.SCHEDULED
+
+
+def _count(query: sa.Select) -> int:
+    """How many rows `query` returns, counted by the database."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+
+
+# ---------------------------------------------------------------- what needs an admin
+
+
+def pending_approvals() -> dict:
+    """Enrolments awaiting approval: how many, and the oldest requests."""
+    query = sa.select(Enrolment).where(Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)
+    items = db.session.scalars(
+        query.options(joinedload(Enrolment.user), joinedload(Enrolment.session).joinedload(CourseSession.course))
+        .order_by(Enrolment.created_at, Enrolment.id).limit(LIST_SIZE)).all()
+    return {"count": _count(query), "first": items}
+
+
+def unsigned_slots(now: datetime) -> dict:
+    """Ended half-days of held sessions that no trainer signed off, oldest first."""
+    query = (sa.select(Slot).join(Slot.session).join(CourseSession.course)
+             .outerjoin(SlotSignoff, SlotSignoff.slot_id == Slot.id)
+             .where(SlotSignoff.slot_id.is_(None), Slot.ends_at <= now, SCHEDULED))
+    session = contains_eager(Slot.session)
+    items = db.session.scalars(
+        query.options(session.contains_eager(CourseSession.course), session.selectinload(CourseSession.trainers))
+        .order_by(Slot.starts_at, Slot.id).limit(LIST_SIZE)).all()
+    return {"count": _count(query), "first": items}
+
+
+def certificates_due(now: datetime) -> dict:
+    """Ended sessions with learners who earned a certificate not yet issued, most recent first.
+
+    SQL keeps the sessions that have a confirmed learner without a valid certificate; the
+    certificates services then judge those only, so the rule lives in one place.
+    """
+    valid = sa.exists().where(Certificate.enrolment_id == Enrolment.id, Certificate.status == CertificateStatus.VALID)
+    uncertified = sa.exists().where(Enrolment.session_id == CourseSession.id,
+                                    Enrolment.status == EnrolmentStatus.CONFIRMED, ~valid)
+    candidates = db.session.scalars(
+        sa.select(CourseSession).join(CourseSession.course).options(contains_eager(CourseSession.course))
+        .where(SCHEDULED, CourseSession.ends_at <= now, CourseSession.ends_at > now - DUE_WINDOW, uncertified)
+        .order_by(CourseSession.ends_at.desc(), CourseSession.id.desc()).limit(DUE_CHECK_LIMIT + 1)).all()
+    due = []
+    for session in candidates[:DUE_CHECK_LIMIT]:
+        learners = len(pending(eligibility(session, now)))
+        if learners:
+            due.append({"session": session, "learners": learners})
+    return {"count": len(due), "first": due[:LIST_SIZE], "checked": DUE_CHECK_LIMIT,
+            "unchecked": len(candidates) > DUE_CHECK_LIMIT}
+
+
+def absences(now: datetime) -> dict:
+    """Half-days missed without excuse in the last 30 days, the latest first."""
+    where = (AttendanceMark.status == MarkStatus.ABSENT, Slot.starts_at >= now - ABSENCE_WINDOW,
+             Slot.starts_at <= now)
+    marks, learners = db.session.execute(
+        sa.select(sa.func.count(AttendanceMark.id), sa.func.count(sa.distinct(Enrolment.user_id)))
+        .join(Slot, AttendanceMark.slot_id == Slot.id)
+        .join(Enrolment, AttendanceMark.enrolment_id == Enrolment.id).where(*where)).one()
+    items = db.session.scalars(
+        sa.select(AttendanceMark).join(AttendanceMark.slot).where(*where)
+        .options(contains_eager(AttendanceMark.slot),
+                 joinedload(AttendanceMark.enrolment).joinedload(Enrolment.user),
+                 joinedload(AttendanceMark.enrolment).joinedload(Enrolment.session)
+                 .joinedload(CourseSession.course))
+        .order_by(Slot.starts_at.desc(), AttendanceMark.id).limit(LIST_SIZE)).all()
+    return {"count": marks, "learners": learners, "first": items}
+
+
+def upcoming_sessions(now: datetime) -> dict:
+    """Sessions starting in the next 60 days, with their fill, waitlist and requests to decide."""
+    query = sa.select(CourseSession).where(SCHEDULED, CourseSession.starts_at > now,
+                                           CourseSession.starts_at <= now + UPCOMING_WINDOW)
+    sessions = db.session.scalars(
+        query.join(CourseSession.course).options(contains_eager(CourseSession.course))
+        .order_by(CourseSession.starts_at, CourseSession.id).limit(UPCOMING_SIZE)).all()
+    ids = [session.id for session in sessions]
+    waiting = waitlist_lengths(ids) if ids else {}
+    requests = dict(db.session.execute(
+        sa.select(Enrolment.session_id, sa.func.count()).where(
+            Enrolment.session_id.in_(ids), Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)
+        .group_by(Enrolment.session_id)).all()) if ids else {}
+    items = [{"session": session, "fill": round(100 * session.seats_taken / session.capacity),
+              "waitlist": waiting[session.id]["waitlist_length"], "pending": requests.get(session.id, 0)}
+             for session in sessions]
+    return {"count": _count(query), "first": items}
+
+
+# ---------------------------------------------------------------- chart figures
+
+
+def paris_month(moment: datetime) -> date:
+    """The first day of the Paris month `moment` falls in."""
+    return moment.astimezone(PARIS).date().replace(day=1)
+
+
+def months_around(now: datetime, before: int, after: int) -> list[date]:
+    """First days of the `before` months before the current Paris month, it, and the `after` next."""
+    current = paris_month(now)
+    index = current.year * 12 + current.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - before, index + after + 1)]
+
+
+def month_start(month: date) -> datetime:
+    """Midnight in Paris on the first day of `month`, in UTC."""
+    return datetime(month.year, month.month, 1, tzinfo=PARIS).astimezone(UTC)
+
+
+def _after(month: date) -> datetime:
+    """The first instant after `month`, in UTC."""
+    return month_start(date(month.year + month.month // 12, month.month % 12 + 1, 1))
+
+
+def fill_by_track(months: list[date]) -> dict[tuple[date, Track], dict]:
+    """Seats taken and capacity of the held sessions starting in each month, per track."""
+    rows = db.session.execute(
+        sa.select(Course.track, CourseSession.starts_at, CourseSession.seats_taken, CourseSession.capacity)
+        .join(CourseSession.course)
+        .where(SCHEDULED, CourseSession.starts_at >= month_start(months[0]),
+               CourseSession.starts_at < _after(months[-1])))
+    figures: dict[tuple[date, Track], dict] = defaultdict(lambda: {"taken": 0, "capacity": 0, "sessions": 0})
+    for track, starts_at, taken, capacity in rows:
+        cell = figures[(paris_month(starts_at), track)]
+        cell["taken"] += taken
+        cell["capacity"] += capacity
+        cell["sessions"] += 1
+    return dict(figures)
+
+
+def attendance_by_month(months: list[date], now: datetime) -> dict[date, dict]:
+    """Hours attended and scheduled of confirmed learners on the ended half-days of each month."""
+    attended = sa.and_(AttendanceMark.slot_id == Slot.id, AttendanceMark.enrolment_id == Enrolment.id,
+                       AttendanceMark.status.in_(ATTENDED))
+    rows = db.session.execute(
+        sa.select(Slot.starts_at, Slot.hours, sa.func.count(Enrolment.id), sa.func.count(AttendanceMark.id))
+        .join(CourseSession, Slot.session_id == CourseSession.id)
+        .join(Enrolment, sa.and_(Enrolment.session_id == Slot.session_id,
+                                 Enrolment.status == EnrolmentStatus.CONFIRMED))
+        .outerjoin(AttendanceMark, attended)
+        .where(SCHEDULED, Slot.ends_at <= now, Slot.starts_at >= month_start(months[0]))
+        .group_by(Slot.id, Slot.starts_at, Slot.hours))
+    figures: dict[date, dict] = defaultdict(lambda: {"attended": Decimal("0"), "scheduled": Decimal("0")})
+    for starts_at, hours, learners, present in rows:
+        cell = figures[paris_month(starts_at)]
+        cell["scheduled"] += hours * learners
+        cell["attended"] += hours * present
+    return {month: {**cell, "rate": rate(cell["attended"], cell["scheduled"])} for month, cell in figures.items()}
+
+
+def ratings(since: datetime) -> dict:
+    """Overall ratings since `since`: how many of each (1 to 5), and satisfied and total per track."""
+    rows = db.session.execute(
+        sa.select(Course.track, SurveyResponse.overall, sa.func.count())
+        .join(Enrolment, SurveyResponse.enrolment_id == Enrolment.id)
+        .join(CourseSession, Enrolment.session_id == CourseSession.id).join(CourseSession.course)
+        .where(SurveyResponse.submitted_at >= since).group_by(Course.track, SurveyResponse.overall))
+    distribution = dict.fromkeys(range(1, 6), 0)
+    by_track: dict[Track, dict] = defaultdict(lambda: {"satisfied": 0, "total": 0})
+    for track, overall, count in rows:
+        distribution[overall] += count
+        by_track[track]["total"] += count
+        by_track[track]["satisfied"] += count if overall >= SATISFIED_FROM else 0
+    return {"distribution": distribution, "by_track": dict(by_track)}
+
