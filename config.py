@@ -131,6 +131,12 @@ def load_config(name: str | None = None) -> dict:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
+            # Task modules the worker loads (the web app imports them through its views).
+            "imports": ("training.certificates.tasks", "training.surveys.tasks"),
+            # `celery -A training.celery_worker beat`: periodic work.
+            "beat_schedule": {
+                "surveys-invite": {"task": "training.surveys.tasks.invite_surveys", "schedule": 3600.0},
+            },
         },
         "REDIS_URL": _env("REDIS_URL"),
         # Shared by every worker when Redis is configured; per process otherwise.

@@ -1,28 +1,39 @@
 """Every URL of the app, for every role: the expected answer.
 
 The table below must name every (method, endpoint) of `app.url_map`; a new URL without
-an entry fails `test_every_url_has_an_entry`. POSTs carry a valid CSRF token and an empty
-form, so what is tested is access, not validation.
+an entry fails `test_every_url_has_an_entry`. HTML POSTs carry a valid CSRF token and an
+empty form, API calls the role's bearer token and an empty JSON object, so what is tested
+is access, not validation.
+
+The roles: anonymous, the learner who holds the fixture's enrolment and certificate,
+another learner, the trainer who teaches the fixture's session, another trainer, an admin.
+"Another learner" and "another trainer" expect what the learner and the trainer expect,
+unless the entry says otherwise: that is where another person's objects must answer 404.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from tests.conftest import csrf_token
-from tests.factories import SessionFactory
+from tests.factories import SessionFactory, UserFactory
 from training import create_app
 from training.accounts.services import create_api_token
+from training.certificates.models import Certificate
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
-ROLES = ("anonymous", "learner", "trainer", "admin")
+ROLES = ("anonymous", "learner", "other_learner", "trainer", "other_trainer", "admin")
+# Whose expectation a role shares when its entry does not name it.
+LIKE = {"other_learner": "learner", "other_trainer": "trainer"}
 
 
 def every(status: int) -> dict:
-    return dict.fromkeys(ROLES, status)
+    return dict.fromkeys(("anonymous", "learner", "trainer", "admin"), status)
 
 
 def signed_in(status: int, anonymous: int = 302) -> dict:
@@ -35,6 +46,19 @@ def trainer_only(status: int) -> dict:
 
 def admin_only(status: int) -> dict:
     return {"anonymous": 302, "learner": 403, "trainer": 403, "admin": status}
+
+
+def mine(status: int, anonymous: int = 302, admin: int = 404) -> dict:
+    """The learner's own object: anyone else gets 404, never a hint that it exists."""
+    return {"anonymous": anonymous, "learner": status, "other_learner": 404, "trainer": 404, "admin": admin}
+
+
+def api_signed_in(status: int) -> dict:
+    return {"anonymous": 401, "learner": status, "trainer": status, "admin": status}
+
+
+def api_admin_only(status: int) -> dict:
+    return {"anonymous": 401, "learner": 403, "trainer": 403, "admin": status}
 
 
 ACCESS: dict[tuple[str, str], dict[str, int]] = {
@@ -60,7 +84,7 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "accounts.sign_out_everywhere"): signed_in(302),
     ("POST", "accounts.create_token"): signed_in(422),
     # The token belongs to the learner: anyone else gets 404, never a hint it exists.
-    ("POST", "accounts.revoke_token"): {"anonymous": 302, "learner": 302, "trainer": 404, "admin": 404},
+    ("POST", "accounts.revoke_token"): mine(302),
     ("POST", "accounts.set_language"): every(400),
     ("GET", "admin.users"): admin_only(200),
     ("GET", "admin.user_detail"): admin_only(200),
@@ -69,15 +93,20 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "admin.reactivate_user"): admin_only(302),  # already active: nothing to do
     ("GET", "admin.audit_log"): admin_only(200),
     ("GET", "admin.audit_log_csv"): admin_only(200),
+    ("GET", "admin.dashboard"): admin_only(200),
+    ("GET", "admin.bpf"): admin_only(200),
+    ("GET", "admin.bpf_csv"): admin_only(200),
+    ("GET", "admin.exports"): admin_only(200),
+    ("GET", "admin.export_csv"): admin_only(400),  # no scope given: the form again, with the reason
     ("GET", "catalogue.index"): every(200),
     ("GET", "catalogue.course"): every(200),
     ("GET", "catalogue.course_ics"): every(200),
     ("GET", "api.courses"): every(200),
     ("GET", "api.course"): every(200),
     ("GET", "api.session"): every(200),
-    ("POST", "api.create_course"): every(401),
-    ("PATCH", "api.update_course"): every(401),
-    ("POST", "api.create_session"): every(401),
+    ("POST", "api.create_course"): api_admin_only(422),  # an empty course
+    ("PATCH", "api.update_course"): api_admin_only(200),  # nothing to change
+    ("POST", "api.create_session"): api_admin_only(422),
     ("GET", "admin.courses"): admin_only(200),
     ("GET", "admin.new_course"): admin_only(200),
     ("POST", "admin.new_course"): admin_only(422),  # an empty form: errors shown next to the fields
@@ -97,16 +126,18 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "admin.cancel_session"): admin_only(422),  # no reason given: refused
     # Enrolment, learner side: the fixture's enrolment belongs to the learner.
     ("GET", "enrolment.enrol"): signed_in(200),
-    ("POST", "enrolment.enrol"): {"anonymous": 302, "learner": 302, "trainer": 422, "admin": 422},
+    ("POST", "enrolment.enrol"): {"anonymous": 302, "learner": 302, "other_learner": 422, "trainer": 422,
+                                    "admin": 422},  # already in; others did not acknowledge the prerequisites
     ("GET", "enrolment.my_trainings"): signed_in(200),
-    ("GET", "enrolment.enrolment_status"): {"anonymous": 302, "learner": 200, "trainer": 404, "admin": 404},
-    ("POST", "enrolment.cancel"): {"anonymous": 302, "learner": 302, "trainer": 404, "admin": 404},
-    ("GET", "enrolment.convocation"): {"anonymous": 302, "learner": 200, "trainer": 404, "admin": 404},
+    ("GET", "enrolment.enrolment_status"): mine(200),
+    ("POST", "enrolment.cancel"): mine(302),
+    ("GET", "enrolment.convocation"): mine(200),
     ("POST", "enrolment.new_calendar_link"): signed_in(302),
     ("GET", "enrolment.calendar_feed"): every(404),
-    ("POST", "api.enrol"): every(401),
-    ("DELETE", "api.cancel_enrolment"): every(401),
-    ("GET", "api.my_enrolments"): every(401),
+    ("POST", "api.enrol"): {"anonymous": 401, "learner": 200, "other_learner": 422, "trainer": 422,
+                              "admin": 422},  # already in: the same enrolment; others: no acknowledgement
+    ("DELETE", "api.cancel_enrolment"): {**mine(200, anonymous=401), "admin": 409},  # an admin must give a reason
+    ("GET", "api.my_enrolments"): api_signed_in(200),
     # Enrolment, training office side: the fixture's enrolment is confirmed, not awaiting approval.
     ("GET", "admin.pending_enrolments"): admin_only(200),
     ("POST", "admin.approve_enrolment"): admin_only(302),  # refused (not awaiting approval), flashed
@@ -115,38 +146,42 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "admin.enrol_on_behalf"): admin_only(422),  # no email given
     # Attendance: the fixture's trainer teaches the session; a learner is no trainer.
     ("GET", "attendance.trainer_home"): trainer_only(200),
-    ("GET", "attendance.session_detail"): trainer_only(200),
-    ("GET", "attendance.roll_call"): trainer_only(200),
-    ("POST", "attendance.set_mark"): trainer_only(422),  # no status chosen
-    ("POST", "attendance.all_present"): trainer_only(302),
-    ("POST", "attendance.sign_off"): trainer_only(422),  # the half-day has not started
-    ("GET", "attendance.qr_page"): trainer_only(200),
-    ("GET", "attendance.qr_svg"): trainer_only(200),
-    ("GET", "attendance.attendance_sheet"): trainer_only(200),
+    ("GET", "attendance.session_detail"): {**trainer_only(200), "other_trainer": 404},
+    ("GET", "attendance.roll_call"): {**trainer_only(200), "other_trainer": 404},
+    ("POST", "attendance.set_mark"): {**trainer_only(422), "other_trainer": 404},  # no status chosen
+    ("POST", "attendance.all_present"): {**trainer_only(302), "other_trainer": 404},
+    ("POST", "attendance.sign_off"): {**trainer_only(422), "other_trainer": 404},  # the half-day has not started
+    ("GET", "attendance.qr_page"): {**trainer_only(200), "other_trainer": 404},
+    ("GET", "attendance.qr_svg"): {**trainer_only(200), "other_trainer": 404},
+    ("GET", "attendance.attendance_sheet"): {**trainer_only(200), "other_trainer": 404},
     ("GET", "attendance.check_in"): signed_in(403),  # not a valid code
     ("POST", "attendance.confirm_check_in"): signed_in(403),
-    ("GET", "api.slot_attendance"): every(401),
-    ("PUT", "api.put_mark"): every(401),
+    ("GET", "api.slot_attendance"): {**api_admin_only(200), "trainer": 200, "other_trainer": 404},
+    ("PUT", "api.put_mark"): {**api_admin_only(422), "trainer": 422, "other_trainer": 404},  # no status sent
     # Certificates: the fixture's session has not ended, so nobody is eligible yet.
     ("GET", "certificates.verify_form"): every(200),
     ("POST", "certificates.verify_form"): every(422),  # neither a code nor a file
-    ("GET", "certificates.verify"): every(404),
-    ("GET", "certificates.download"): {**every(404), "anonymous": 302},
+    ("GET", "certificates.verify"): every(200),  # anyone may verify a certificate
+    ("GET", "certificates.download"): mine(200, admin=200),
     ("GET", "admin.session_certificates"): admin_only(200),
     ("POST", "admin.issue_certificate"): admin_only(302),  # refused with a flash: not eligible
     ("POST", "admin.issue_all"): admin_only(302),
     ("GET", "admin.certificate_batch"): admin_only(404),
     ("GET", "admin.certificate_batch_status"): admin_only(404),
-    ("POST", "admin.revoke_certificate"): admin_only(404),
+    ("POST", "admin.revoke_certificate"): admin_only(422),  # no reason given
     ("GET", "admin.certificates_zip"): admin_only(200),
-    ("GET", "api.certificate"): every(404),
-    ("GET", "api.certificate_pdf"): every(401),
-    ("GET", "api.my_certificates"): every(401),
-    ("POST", "api.issue_session_certificates"): every(401),
+    ("GET", "api.certificate"): every(200),
+    ("GET", "api.certificate_pdf"): mine(200, anonymous=401, admin=200),
+    ("GET", "api.my_certificates"): api_signed_in(200),
+    ("POST", "api.issue_session_certificates"): api_admin_only(200),  # nobody eligible yet: an empty report
     ("GET", "api.openapi"): every(200),
+    # Survey: the fixture's session has not ended: the page says when it opens, a POST is refused (409).
+    ("GET", "surveys.answer"): mine(200),
+    ("POST", "surveys.answer"): mine(409),
+    ("GET", "surveys.session_results"): admin_only(200),
+    ("GET", "surveys.course_results"): admin_only(200),
     ("POST", "api.create_token"): every(401),
-    # The API ignores the cookie session: only a bearer token counts.
-    ("GET", "api.me"): every(401),
+    ("GET", "api.me"): api_signed_in(200),
 }
 
 
@@ -170,16 +205,26 @@ def test_every_url_has_an_entry():
 
 
 @pytest.fixture
-def people(learner, trainer, admin):
-    """The people and objects the URLs point at: a published course whose session the trainer teaches."""
+def people(learner, other_learner, trainer, admin):
+    """The people and objects the URLs point at: a published course whose session the trainer
+    teaches, the learner's enrolment in it, their certificate and their API token."""
+    other_trainer = UserFactory(email="other.trainer@example.org", name="Olga Trainer", roles=["trainer"])
     token, _plain = create_api_token(learner, "learner's token")
     session = SessionFactory(trainers=[trainer], seats_taken=1)
     enrolment = Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED,
                           confirmed_at=datetime.now(UTC))
-    db.session.add(enrolment)
+    pdf = b"%PDF-1.7 the learner's certificate"
+    certificate = Certificate(code="access-table-certificate-code", serial="GT-ACCESS-0001", enrolment=enrolment,
+                              hours_attended=Decimal("7"), hours_scheduled=Decimal("7"), locale="en",
+                              issued_by=admin, sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf)
+    db.session.add_all([enrolment, certificate])
     db.session.commit()
-    return {"learner": learner, "trainer": trainer, "admin": admin, "token_id": token.id,
-            "course": session.course, "session": session, "slot": session.slots[0], "enrolment": enrolment}
+    users = {"learner": learner, "other_learner": other_learner, "trainer": trainer,
+             "other_trainer": other_trainer, "admin": admin}
+    bearers = {role: create_api_token(user, f"{role}'s token")[1] for role, user in users.items()}
+    db.session.commit()
+    return {**users, "bearers": bearers, "token_id": token.id, "course": session.course, "session": session,
+            "slot": session.slots[0], "enrolment": enrolment, "certificate": certificate}
 
 
 def _url(rule: str, people: dict) -> str:
@@ -187,32 +232,47 @@ def _url(rule: str, people: dict) -> str:
               "<int:user_id>": str(people["learner"].id), "<int:token_id>": str(people["token_id"]),
               "<slug>": people["course"].slug, "<int:course_id>": str(people["course"].id),
               "<int:session_id>": str(people["session"].id), "<int:slot_id>": str(people["slot"].id),
-              "<int:enrolment_id>": str(people["enrolment"].id), "<code>": "no-such-code",
-              "<int:batch_id>": "999", "<int:certificate_id>": "999"}
+              "<int:enrolment_id>": str(people["enrolment"].id), "<code>": people["certificate"].code,
+              "<int:batch_id>": "999", "<kind>": "attendance", "<int:certificate_id>": str(people["certificate"].id)}
     for placeholder, value in values.items():
         rule = rule.replace(placeholder, value)
     assert "<" not in rule, f"no sample value for {rule}"
     return rule
 
 
+def expected_status(entry: dict[str, int], role: str) -> int:
+    """The entry's status for `role`, or that of the role it is like."""
+    return entry[role] if role in entry else entry[LIKE[role]]
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method,endpoint,rule", RULES, ids=[f"{m} {r}" for m, _e, r in RULES])
 def test_access(client, people, role, method, endpoint, rule):
-    expected = ACCESS.get((method, endpoint))
-    if expected is None:
+    entry = ACCESS.get((method, endpoint))
+    if entry is None:
         pytest.fail(f"{method} {endpoint} has no entry in ACCESS")
-    if role != "anonymous":
-        user = people[role]
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
     url = _url(rule, people)
-    if method == "GET":
-        response = client.get(url)
+    if rule.startswith("/api/"):
+        # The API ignores the cookie session: each role calls it with its own bearer token.
+        headers = {"Authorization": f"Bearer {people['bearers'][role]}"} if role != "anonymous" else {}
+        response = client.open(url, method=method, headers=headers, json=None if method == "GET" else {})
     else:
-        response = client.open(url, method=method, data={"csrf_token": csrf_token(client)})
+        if role != "anonymous":
+            with client.session_transaction() as session:
+                session["_user_id"] = people[role].get_id()
+                session["_fresh"] = True
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.open(url, method=method, data={"csrf_token": csrf_token(client)})
     response.close()
-    assert response.status_code == expected[role], f"{role} {method} {url}"
+    assert response.status_code == expected_status(entry, role), f"{role} {method} {url}"
+
+
+def test_the_table_covers_every_role():
+    for key, entry in ACCESS.items():
+        for role in ROLES:
+            assert role in entry or LIKE.get(role) in entry, f"{key} has no status for {role}"
 
 
 HTML_WRITES = [(m, e, r) for m, e, r in RULES if m != "GET" and not r.startswith("/api/")]

@@ -58,9 +58,10 @@ def _configure_features(app: Flask) -> None:
     from training.enrolment import extras
     from training.enrolment.figures import waitlist_lengths
     from training.surveys.figures import satisfaction
+    from training.surveys.services import survey_links
 
     figures.init_app(app, session_figures=[waitlist_lengths], course_results=[satisfaction, completion])
-    extras.init_app(app, providers=[learner_hours, certificate_links])
+    extras.init_app(app, providers=[learner_hours, certificate_links, survey_links])
 
 
 def _configure_blueprints(app: Flask) -> None:
@@ -87,7 +88,11 @@ def _configure_blueprints(app: Flask) -> None:
 
 def _configure_cli(app: Flask) -> None:
     from training.accounts.cli import users_cli
+    from training.backup import backup_command
     from training.demo import seed_demo_command
+    from training.surveys.cli import surveys_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(surveys_cli)

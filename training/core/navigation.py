@@ -28,6 +28,8 @@ NAV_ENTRIES = (
     NavEntry("admin.pending_enrolments", _l("Approvals"), Role.ADMIN),
     NavEntry("admin.courses", _l("Courses admin"), Role.ADMIN),
     NavEntry("admin.users", _l("People"), Role.ADMIN),
+    NavEntry("admin.bpf", _l("BPF"), Role.ADMIN),
+    NavEntry("admin.exports", _l("Exports"), Role.ADMIN),
     NavEntry("admin.audit_log", _l("Audit log"), Role.ADMIN),
     NavEntry("certificates.verify_form", _l("Verify a certificate")),
 )
