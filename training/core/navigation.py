@@ -17,7 +17,10 @@ class NavEntry:
     endpoint: str
     label: object
     role: Role | None = None  # None: everyone, signed in or not
+    menu: object = None  # the label of the drop-down menu the entry sits in, if any
 
+
+REPORTS = _l("Reports")
 
 # Endpoints of features that are not built yet are skipped until they exist.
 NAV_ENTRIES = (
@@ -28,23 +31,33 @@ NAV_ENTRIES = (
     NavEntry("admin.pending_enrolments", _l("Approvals"), Role.ADMIN),
     NavEntry("admin.courses", _l("Courses admin"), Role.ADMIN),
     NavEntry("admin.users", _l("People"), Role.ADMIN),
-    NavEntry("admin.bpf", _l("BPF"), Role.ADMIN),
-    NavEntry("admin.exports", _l("Exports"), Role.ADMIN),
-    NavEntry("admin.audit_log", _l("Audit log"), Role.ADMIN),
+    NavEntry("admin.bpf", _l("BPF figures"), Role.ADMIN, menu=REPORTS),
+    NavEntry("admin.exports", _l("CSV exports"), Role.ADMIN, menu=REPORTS),
+    NavEntry("admin.audit_log", _l("Audit log"), Role.ADMIN, menu=REPORTS),
     NavEntry("certificates.verify_form", _l("Verify a certificate")),
 )
 
 
 def nav_items() -> list[dict]:
-    """The entries the current user may see, with the current page marked."""
-    items = []
+    """The entries the current user may see, with the current page marked; a menu's entries
+    are gathered under one item with `children`."""
+    items: list[dict] = []
+    menus: dict[str, dict] = {}
     for entry in NAV_ENTRIES:
         if entry.endpoint not in current_app.view_functions:
             continue
         if entry.role and not (current_user.is_authenticated and current_user.has_role(entry.role)):
             continue
-        items.append({"url": url_for(entry.endpoint), "label": entry.label,
-                      "active": request.endpoint == entry.endpoint})
+        item = {"url": url_for(entry.endpoint), "label": entry.label, "active": request.endpoint == entry.endpoint}
+        if entry.menu is None:
+            items.append(item)
+            continue
+        key = str(entry.menu)
+        if key not in menus:
+            menus[key] = {"label": entry.menu, "children": [], "active": False}
+            items.append(menus[key])
+        menus[key]["children"].append(item)
+        menus[key]["active"] = menus[key]["active"] or item["active"]
     return items
 
 
