@@ -1,8 +1,8 @@
 """The dashboard's figures: what awaits the training office, and the numbers behind its charts.
 
 The number of SQL queries does not grow with the data: lists are cut in SQL, counts are
-counted in SQL, figures come from one grouped query each. The one loop, over sessions whose
-certificates may be due, checks at most DUE_CHECK_LIMIT sessions.
+counted in SQL, figures come from one grouped query each, and the sessions whose
+certificates may be due are judged together.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from training.attendance.models import AttendanceMark, MarkStatus, SlotSignoff
 from training.attendance.services import ATTENDED, rate
 from training.catalogue.models import Course, CourseSession, SessionStatus, Slot, Track
 from training.certificates.models import Certificate, CertificateStatus
-from training.certificates.services import eligibility, pending
+from training.certificates.services import eligibility_by_session, pending
 from training.enrolment.figures import waitlist_lengths
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
@@ -31,9 +31,6 @@ UPCOMING_SIZE = 10
 DUE_WINDOW = timedelta(days=180)  # certificates of sessions that ended longer ago are not chased here
 ABSENCE_WINDOW = timedelta(days=30)
 UPCOMING_WINDOW = timedelta(days=60)
-# Each session checked for due certificates costs a few queries (certificates.services works
-# per session), so the most recently ended candidates only are checked.
-DUE_CHECK_LIMIT = 20
 SCHEDULED = CourseSession.status == SessionStatus.SCHEDULED
 
 
@@ -78,14 +75,15 @@ def certificates_due(now: datetime) -> dict:
     candidates = db.session.scalars(
         sa.select(CourseSession).join(CourseSession.course).options(contains_eager(CourseSession.course))
         .where(SCHEDULED, CourseSession.ends_at <= now, CourseSession.ends_at > now - DUE_WINDOW, uncertified)
-        .order_by(CourseSession.ends_at.desc(), CourseSession.id.desc()).limit(DUE_CHECK_LIMIT + 1)).all()
+        .order_by(CourseSession.ends_at.desc(), CourseSession.id.desc())).all()
+    judged = eligibility_by_session(candidates, now)
+    owed = {item.enrolment.id for item in pending([item for items in judged.values() for item in items])}
     due = []
-    for session in candidates[:DUE_CHECK_LIMIT]:
-        learners = len(pending(eligibility(session, now)))
+    for session in candidates:
+        learners = sum(1 for item in judged[session.id] if item.enrolment.id in owed)
         if learners:
             due.append({"session": session, "learners": learners})
-    return {"count": len(due), "first": due[:LIST_SIZE], "checked": DUE_CHECK_LIMIT,
-            "unchecked": len(candidates) > DUE_CHECK_LIMIT}
+    return {"count": len(due), "first": due[:LIST_SIZE]}
 
 
 def absences(now: datetime) -> dict:

@@ -59,15 +59,26 @@ def new_code() -> str:
 
 def eligibility(session: CourseSession, now: datetime | None = None) -> list[Eligibility]:
     """Each confirmed learner of the session, eligible or not, with the hours behind it."""
+    return eligibility_by_session([session], now)[session.id]
+
+
+def eligibility_by_session(sessions: list[CourseSession], now: datetime | None = None) -> dict[int, list[Eligibility]]:
+    """`eligibility` for several sessions in three queries, whatever their number."""
+    now = now or datetime.now(UTC)
     enrolments = db.session.scalars(
         sa.select(Enrolment).join(Enrolment.user)
-        .where(Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.CONFIRMED)
+        .where(Enrolment.session_id.in_([s.id for s in sessions]), Enrolment.status == EnrolmentStatus.CONFIRMED)
         .order_by(User.name, User.id).options(selectinload(Enrolment.user))).all()
     attended = attended_hours([e.id for e in enrolments])
-    scheduled = scheduled_hours([session.id]).get(session.id, Decimal("0"))
-    required = (scheduled * session.course.attendance_threshold).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    ended = session.ends_at <= (now or datetime.now(UTC))
-    return [_judge(e, attended[e.id], scheduled, required, ended) for e in enrolments]
+    scheduled = scheduled_hours([s.id for s in sessions])
+    found: dict[int, list[Eligibility]] = {s.id: [] for s in sessions}
+    for session in sessions:
+        hours = scheduled.get(session.id, Decimal("0"))
+        required = (hours * session.course.attendance_threshold).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        ended = session.ends_at <= now
+        found[session.id] = [_judge(e, attended[e.id], hours, required, ended)
+                             for e in enrolments if e.session_id == session.id]
+    return found
 
 
 def _judge(enrolment, attended: Decimal, scheduled: Decimal, required: Decimal, ended: bool) -> Eligibility:
