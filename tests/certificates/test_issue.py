@@ -111,6 +111,19 @@ def test_issue_one_then_verify(client, auth, admin, ended, mailbox):
     assert "14 h of 14 h scheduled" in page
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "certificate.issued"))
     assert entry.actor_id == admin.id and entry.after["sha256"] == certificate.sha256
+    # Alice has her certificate: her row no longer offers to issue one.
+    admin_page = client.get(f"/admin/sessions/{ended.id}/certificates").get_data(as_text=True)
+    assert f"/admin/enrolments/{alice.id}/certificate" not in admin_page
+
+
+def test_a_corrected_attendance_offers_to_issue_again(client, auth, ctx, admin, trainer, ended):
+    alice = by_name(ended, "Alice Bernard")
+    services.issue(admin, alice)
+    attendance.set_mark(trainer, ended.slots[3], alice, MarkStatus.ABSENT, reason="Correction: left at noon")
+    db.session.commit()
+    auth.sign_in(admin)
+    page = client.get(f"/admin/sessions/{ended.id}/certificates").get_data(as_text=True)
+    assert f"/admin/enrolments/{alice.id}/certificate" in page and "Issue again with the corrected hours" in page
 
 
 def test_issuing_twice_returns_the_same_certificate(ctx, admin, ended):

@@ -44,9 +44,9 @@ def _render(session: CourseSession, status: int = 200):
         by_enrolment.setdefault(certificate.enrolment_id, []).append(certificate)
     batches = db.session.scalars(sa.select(CertificateBatch).where(CertificateBatch.session_id == session.id)
                                  .order_by(CertificateBatch.id.desc()).limit(3)).all()
-    pending = len(services.pending(items))
+    owed = {item.enrolment.id for item in services.pending(items)}
     return render_template("admin/certificates.html", session=session, items=items, by_enrolment=by_enrolment,
-                           batches=batches, pending=pending, revoke_form=RevokeForm()), status
+                           batches=batches, pending=len(owed), owed=owed, revoke_form=RevokeForm()), status
 
 
 @bp.post("/enrolments/<int:enrolment_id>/certificate")
