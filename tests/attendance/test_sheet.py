@@ -126,6 +126,19 @@ def test_sheet_leaves_out_learners_who_are_not_confirmed(sheet_session):
     assert "Wanda Waitlist" not in names and len(names) == 3
 
 
+def test_sheet_keeps_a_learner_who_signed_a_half_day_then_cancelled(sheet_session, trainer):
+    carla = UserFactory(name="Carla Cancelled")
+    enrolment = enrol(sheet_session, carla)
+    mark(sheet_session, enrolment, sheet_session.slots[0], MarkStatus.PRESENT, trainer)
+    enrolment.status, enrolment.cancelled_at = EnrolmentStatus.CANCELLED, datetime.now(UTC)
+    sheet_session.seats_taken -= 1
+    db.session.commit()
+
+    learners = {learner["name"]: learner for learner in sheet_data(sheet_session)["learners"]}
+
+    assert learners["Carla Cancelled"]["attended_hours"] == "3.5"
+
+
 def test_sheet_of_a_french_course_uses_french_dates_and_numbers(sheet_session):
     sheet_session.course.language = "fr"
     db.session.commit()

@@ -76,11 +76,13 @@ def sheet_data(session: CourseSession) -> dict:
 
 
 def _confirmed_enrolments(session_id: int) -> list[Enrolment]:
-    """The learners on the sheet: confirmed enrolments, by name (accents and case ignored)."""
+    """The learners on the sheet, by name (accents and case ignored): confirmed enrolments, and
+    any other that holds a mark (a learner who attended a half-day, then cancelled, signed it)."""
+    marked = sa.exists().where(AttendanceMark.enrolment_id == Enrolment.id)
     query = (
         sa.select(Enrolment)
         .options(joinedload(Enrolment.user).options(NO_ROLES))
-        .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
+        .where(Enrolment.session_id == session_id, sa.or_(Enrolment.status == EnrolmentStatus.CONFIRMED, marked))
     )
     return sorted(db.session.scalars(query), key=lambda e: (fold(e.user.name), e.id))
 
