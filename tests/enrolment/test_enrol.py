@@ -216,3 +216,23 @@ def test_private_calendar_feed(client, auth, learner):
     old = learner.calendar_token
     post_form(client, "/my/calendar", {}, page="/my/trainings")
     assert client.get(f"/calendar/{old}.ics").status_code == 404
+
+
+def test_waitlist_positions_of_several_sessions_in_one_query(ctx, learner):
+    first, second = SessionFactory(capacity=1, seats_taken=1), SessionFactory(capacity=1, seats_taken=1)
+    same_instant = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    lines = {first: [UserFactory() for _ in range(3)], second: [UserFactory() for _ in range(2)]}
+    mine = []
+    for session, people in lines.items():
+        for n, person in enumerate([*people, learner]):
+            at = same_instant if n < 2 else same_instant + timedelta(minutes=n)  # a tie, broken by id
+            enrolment = Enrolment(session=session, user=person, status=EnrolmentStatus.WAITLISTED, waitlisted_at=at)
+            db.session.add(enrolment)
+            if person is learner:
+                mine.append(enrolment)
+    db.session.commit()
+
+    positions = services.waitlist_positions(mine)
+
+    assert positions == {mine[0].id: 4, mine[1].id: 3}
+    assert positions == {e.id: services.waitlist_position(e) for e in mine}

@@ -141,6 +141,20 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
     return db.session.scalar(ahead) + 1
 
 
+def waitlist_positions(enrolments: list[Enrolment]) -> dict[int, int]:
+    """`waitlist_position` of several waitlisted enrolments, in one query."""
+    session_ids = {e.session_id for e in enrolments if e.status is EnrolmentStatus.WAITLISTED}
+    if not session_ids:
+        return {}
+    line = sa.func.row_number().over(partition_by=Enrolment.session_id,
+                                      order_by=(Enrolment.waitlisted_at, Enrolment.id))
+    ranked = (sa.select(Enrolment.id, line.label("position"))
+              .where(Enrolment.session_id.in_(session_ids), Enrolment.status == EnrolmentStatus.WAITLISTED)
+              .subquery())
+    wanted = [e.id for e in enrolments]
+    return dict(db.session.execute(sa.select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(wanted))).all())
+
+
 def cancel(actor: User, enrolment: Enrolment, *, reason: str | None = None, as_admin: bool = False) -> None:
     """Cancel an enrolment; a freed seat goes to the first on the waitlist in the same transaction.
 

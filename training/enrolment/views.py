@@ -71,7 +71,7 @@ def outcome_message(enrolment: Enrolment) -> str:
 def my_trainings():
     """The learner's upcoming sessions, waitlist positions, pending requests and past sessions."""
     trainings = queries.my_trainings(current_user)
-    positions = {e.id: services.waitlist_position(e) for e in trainings.waitlisted}
+    positions = services.waitlist_positions(trainings.waitlisted)
     extras = extras_for([e.id for e in trainings.past])
     return render_template("enrolment/my_trainings.html", trainings=trainings, positions=positions,
                            extras=extras, form=CancelForm(), can_cancel=services.can_cancel)
