@@ -216,6 +216,9 @@ def test_private_calendar_feed(client, auth, learner):
     old = learner.calendar_token
     post_form(client, "/my/calendar", {}, page="/my/trainings")
     assert client.get(f"/calendar/{old}.ics").status_code == 404
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_id == str(learner.id))
+                                 .order_by(AuditEntry.id)).all()
+    assert actions[-2:] == ["user.calendar_link_created", "user.calendar_link_renewed"]
 
 
 def test_waitlist_positions_of_several_sessions_in_one_query(ctx, learner):

@@ -10,6 +10,7 @@ the capacity whatever happens. The waitlist is served first come, first served, 
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -139,6 +140,13 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
                sa.and_(Enrolment.waitlisted_at == enrolment.waitlisted_at, Enrolment.id < enrolment.id)),
     )
     return db.session.scalar(ahead) + 1
+
+
+def renew_calendar_link(user: User) -> None:
+    """Give the learner a new secret calendar address; the earlier one stops working (audited)."""
+    had_one = user.calendar_token is not None
+    user.calendar_token = secrets.token_urlsafe(24)
+    record(user, "user.calendar_link_renewed" if had_one else "user.calendar_link_created", user)
 
 
 def waitlist_positions(enrolments: list[Enrolment]) -> dict[int, int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
@@ -119,7 +118,7 @@ def convocation(enrolment_id: int):
 def new_calendar_link():
     """Make (or replace) the secret address of the learner's calendar feed."""
     CancelForm().validate_on_submit() or abort(400)
-    current_user.calendar_token = secrets.token_urlsafe(24)
+    services.renew_calendar_link(current_user)
     db.session.commit()
     flash(_("Your calendar address is ready; any earlier one no longer works."), "success")
     return redirect(url_for("enrolment.my_trainings", _anchor="calendar"))
