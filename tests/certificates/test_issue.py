@@ -163,6 +163,24 @@ def test_revoked_certificate_shows_as_revoked(client, auth, admin, ended):
     assert api["status"] == "revoked" and api["revoked_at"]
 
 
+def test_a_revocation_stands_when_the_others_are_issued_in_bulk(client, auth, ctx, admin, ended):
+    alice = by_name(ended, "Alice Bernard")
+    certificate, _ = services.issue(admin, alice)
+    services.revoke(admin, certificate, "Fraude à l'émargement")
+    db.session.commit()
+    eligible = [item.enrolment.id for item in services.eligibility(ended) if item.eligible]
+
+    issued = services.issue_pending(admin, ended)
+    db.session.commit()
+
+    assert alice.id not in {c.enrolment_id for c in issued}
+    assert {c.enrolment_id for c in issued} == set(eligible) - {alice.id}
+    auth.sign_in(admin)
+    page = client.get(f"/admin/sessions/{ended.id}/certificates").get_data(as_text=True)
+    assert "pending certificate" not in page  # nothing left for "issue all"
+    assert f"/admin/enrolments/{alice.id}/certificate" in page  # Alice's can still be issued on purpose
+
+
 def test_dropping_the_pdf_verifies_it_and_an_altered_one_does_not(client, ctx, admin, ended):
     certificate, _ = services.issue(admin, by_name(ended, "Alice Bernard"))
     db.session.commit()

@@ -44,9 +44,13 @@ def _render(session: CourseSession, status: int = 200):
         by_enrolment.setdefault(certificate.enrolment_id, []).append(certificate)
     batches = db.session.scalars(sa.select(CertificateBatch).where(CertificateBatch.session_id == session.id)
                                  .order_by(CertificateBatch.id.desc()).limit(3)).all()
-    owed = {item.enrolment.id for item in services.pending(items)}
+    pending = {item.enrolment.id for item in services.pending(items)}
+    # One learner's certificate can also be issued on purpose after a revocation.
+    unheld = {item.enrolment.id for item in items if item.eligible and not any(
+        c.status is CertificateStatus.VALID for c in by_enrolment.get(item.enrolment.id, []))}
     return render_template("admin/certificates.html", session=session, items=items, by_enrolment=by_enrolment,
-                           batches=batches, pending=len(owed), owed=owed, revoke_form=RevokeForm()), status
+                           batches=batches, pending=len(pending), owed=pending | unheld,
+                           revoke_form=RevokeForm()), status
 
 
 @bp.post("/enrolments/<int:enrolment_id>/certificate")

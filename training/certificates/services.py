@@ -111,11 +111,26 @@ def _needs_issue(item: Eligibility, current: Certificate | None) -> bool:
 
 
 def pending(items: list[Eligibility]) -> list[Eligibility]:
-    """The eligible learners whose valid certificate is missing or tells other hours (one query)."""
+    """The eligible learners whose valid certificate is missing or tells other hours (one query).
+
+    A certificate revoked for the same hours stays revoked: only a correction of the learner's
+    attendance, or an admin issuing that one certificate on purpose, brings a new one.
+    """
     ids = [item.enrolment.id for item in items if item.eligible]
-    valid = {c.enrolment_id: c for c in db.session.scalars(sa.select(Certificate).where(
-        Certificate.enrolment_id.in_(ids), Certificate.status == CertificateStatus.VALID))} if ids else {}
-    return [item for item in items if item.eligible and _needs_issue(item, valid.get(item.enrolment.id))]
+    valid: dict[int, Certificate] = {}
+    revoked: dict[int, set] = {}
+    if ids:
+        for certificate in db.session.scalars(sa.select(Certificate).where(
+                Certificate.enrolment_id.in_(ids),
+                Certificate.status.in_((CertificateStatus.VALID, CertificateStatus.REVOKED)))):
+            if certificate.status is CertificateStatus.VALID:
+                valid[certificate.enrolment_id] = certificate
+            else:
+                revoked.setdefault(certificate.enrolment_id, set()).add(
+                    (certificate.hours_attended, certificate.hours_scheduled))
+    return [item for item in items if item.eligible and _needs_issue(item, valid.get(item.enrolment.id))
+            and not (item.enrolment.id not in valid
+                     and (item.hours_attended, item.hours_scheduled) in revoked.get(item.enrolment.id, ()))]
 
 
 def _new_certificate(actor: User, item: Eligibility) -> tuple[Certificate, dict]:
