@@ -48,8 +48,7 @@ class Journey:
         return context.new_page()
 
     def _on_console(self, message) -> None:
-        # Chromium asks every site for /favicon.ico, which the app does not serve (yet): not a page's error.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             where = message.page.url if message.page else "?"
             self.problems.append(f"console error on {where}: {message.text}")
 
