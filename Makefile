@@ -4,7 +4,8 @@
 #   make run            migrate, seed the demo accounts and start the dev server on 127.0.0.1:5000
 #   make test           run the test suite (SQLite unless TEST_DATABASE_URL is set); extra args: ARGS="-k foo -x"
 #   make test-postgres  run the test suite against PostgreSQL (TEST_DATABASE_URL, default below)
-#   make translations   compile the gettext catalogues, if there are any
+#   make translations   compile the gettext catalogues (.po -> .mo) that changed; install does it too
+#   make messages       extract the strings to translate and add the new ones to each .po
 #   make clean          remove caches and build leftovers (keeps .venv and instance/)
 #   make distclean      clean + remove .venv
 
@@ -13,6 +14,13 @@ PYTHON  := $(VENV)/bin/python
 UV      := $(VENV)/bin/uv
 FLASK   := $(VENV)/bin/flask
 PYBABEL := $(VENV)/bin/pybabel
+# gettext functions the code calls beyond Babel's own (_, gettext, ngettext, pgettext, ...).
+# tests/i18n reads this line, so the tests extract exactly what `make messages` does.
+BABEL_KEYWORDS := _l lazy_gettext lazy_ngettext:1,2 lazy_pgettext:1c,2 lazy_npgettext:1c,2,3
+TRANSLATIONS := training/translations
+# The .mo files are build products (git ignores them): each is compiled from its .po.
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 # Written after a successful install; while it is newer than the dependency
 # files, `make install` has nothing to do.
 STAMP   := $(VENV)/.installed
@@ -21,12 +29,12 @@ ARGS ?=
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-postgres translations clean distclean
+.PHONY: help install run test test-postgres translations messages clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
 
-install: $(STAMP)
+install: $(STAMP) translations
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -69,16 +77,24 @@ test-postgres: install
 	@echo "TEST_DATABASE_URL=$$TEST_DATABASE_URL"
 	$(PYTHON) -m pytest $(ARGS)
 
-translations: install
-	@if [ -d training/translations ]; then \
-	    $(PYBABEL) compile -d training/translations; \
-	else \
-	    echo "training/translations does not exist: nothing to compile"; \
-	fi
+translations: $(COMPILED)
+
+# Only a .po newer than its .mo is compiled again. pybabel leaves fuzzy entries out.
+$(TRANSLATIONS)/%.mo: $(TRANSLATIONS)/%.po | $(STAMP)
+	$(PYBABEL) compile --statistics -i $< -o $@
+
+# After changing strings in the code: refresh the template and each catalogue, then translate
+# the new entries (and review the fuzzy ones); tests/i18n fails until every one is translated.
+messages: $(STAMP)
+	$(PYBABEL) extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-wrap --sort-by-file \
+	    --project "GenoTher Training" --copyright-holder GenoTher \
+	    --msgid-bugs-address formation@genother.example -o $(TRANSLATIONS)/messages.pot .
+	$(PYBABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf
 	rm -rf .pytest_cache build dist *.egg-info .ci/*-junit.xml
+	rm -f $(COMPILED)
 
 distclean: clean
 	rm -rf $(VENV)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     """A refusal a person can read: `message` is a translated sentence for the user."""
@@ -13,7 +15,7 @@ class DomainError(Exception):
         self.message = message or self.default_message()
 
     def default_message(self) -> str:
-        return "This action is not allowed."
+        return _("This action is not allowed.")
 
     def __str__(self) -> str:
         return str(self.message)

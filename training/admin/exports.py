@@ -132,7 +132,9 @@ def _session_choices(selected: str | None) -> list[SelectChoice]:
 
 def _session_label(session_id: int, starts_at: datetime, status: SessionStatus, title: str) -> str:
     label = f"{format_date(starts_at, 'medium')} · {title} (#{session_id})"
-    return f"{label} · {_('cancelled')}" if status is SessionStatus.CANCELLED else label
+    if status is not SessionStatus.CANCELLED:
+        return label
+    return _("%(session)s · cancelled", session=label)
 
 
 def _page(form: ExportForm, status: int = 200):

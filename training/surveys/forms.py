@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -23,7 +24,8 @@ QUESTION_NAMES = {
     "overall": _l("Overall"),
     "content": _l("Content"),
     "trainer": _l("Trainers"),
-    "organisation": _l("Organisation"),
+    # "Organisation" is also a person's employer: the context keeps the two translations apart.
+    "organisation": lazy_pgettext("survey question: how the training was organised", "Organisation"),
 }
 
 CHOOSE_A_RATING = _l("Choose one answer, from 1 (very dissatisfied) to 5 (very satisfied).")
