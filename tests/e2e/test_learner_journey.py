@@ -88,7 +88,7 @@ def sign_up(trip, page, world, server) -> None:
     # The emailed link confirms the address, signs in and goes back to the session.
     trip.open(page, server.link_in_email(world.learner, "/confirm/"), "enrol")
     assert page.url.endswith(f"/sessions/{world.session_id}/enrol")
-    assert page.locator('header a[href="/profile"]').inner_text().strip() == "Léa Martin"
+    assert page.locator('header .nav-account').inner_text().strip() == "Léa Martin"
 
 
 def join_waitlist(trip, page, world) -> int:

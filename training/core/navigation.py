@@ -18,6 +18,7 @@ class NavEntry:
     label: object
     role: Role | None = None  # None: everyone, signed in or not
     menu: object = None  # the label of the drop-down menu the entry sits in, if any
+    anonymous_only: bool = False  # signed-in people find it in the footer
 
 
 REPORTS = _l("Reports")
@@ -34,7 +35,7 @@ NAV_ENTRIES = (
     NavEntry("admin.bpf", _l("BPF figures"), Role.ADMIN, menu=REPORTS),
     NavEntry("admin.exports", _l("CSV exports"), Role.ADMIN, menu=REPORTS),
     NavEntry("admin.audit_log", _l("Audit log"), Role.ADMIN, menu=REPORTS),
-    NavEntry("certificates.verify_form", _l("Verify a certificate")),
+    NavEntry("certificates.verify_form", _l("Verify a certificate"), anonymous_only=True),
 )
 
 
@@ -47,6 +48,8 @@ def nav_items() -> list[dict]:
         if entry.endpoint not in current_app.view_functions:
             continue
         if entry.role and not (current_user.is_authenticated and current_user.has_role(entry.role)):
+            continue
+        if entry.anonymous_only and current_user.is_authenticated:
             continue
         item = {"url": url_for(entry.endpoint), "label": entry.label, "active": request.endpoint == entry.endpoint}
         if entry.menu is None:
