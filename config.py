@@ -105,6 +105,9 @@ def load_config(name: str | None = None) -> dict:
         # Host headers the app answers to (others get 400), so no link is built from a forged
         # Host. Production defaults to BASE_URL's host.
         "TRUSTED_HOSTS": _trusted_hosts(production),
+        # Proxies in front of the app (nginx: 1). Their X-Forwarded-For and -Proto are believed,
+        # so rate limits and audit rows see the real client; 0 when clients connect directly.
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         "WTF_CSRF_ENABLED": not (testing and _bool("TEST_DISABLE_CSRF", False)),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "fr",
@@ -131,6 +134,9 @@ def load_config(name: str | None = None) -> dict:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
+            # Redis broker: a task taken by a worker that died is given again after this many
+            # seconds; keep it longer than the longest task.
+            "broker_transport_options": {"visibility_timeout": int(_env("CELERY_VISIBILITY_TIMEOUT", "3600"))},
             # Task modules the worker loads (the web app imports them through its views).
             "imports": ("training.certificates.tasks", "training.surveys.tasks"),
             # `celery -A training.celery_worker beat`: periodic work.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, load_config
 from training.urls import DatabaseIdConverter
@@ -19,6 +20,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_mapping(load_config(config_name))
     if overrides:
         app.config.update(overrides)
+    if app.config["PROXY_COUNT"]:
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.url_map.converters["int"] = DatabaseIdConverter
 
     from training import logging as app_logging

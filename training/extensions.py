@@ -86,8 +86,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
-# Keyed on the client address as the WSGI server sees it; behind a proxy, ProxyFix (configured
-# with the number of trusted proxies) sets it, so a spoofed X-Forwarded-For does not reset it.
+# Keyed on the client address as the WSGI server sees it; behind a proxy, ProxyFix (PROXY_COUNT,
+# the number of trusted proxies) sets it, so a spoofed X-Forwarded-For does not reset it.
 limiter = Limiter(key_func=get_remote_address)
 
 

@@ -35,3 +35,5 @@ def init_app(app: Flask) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(app.config["LOG_LEVEL"])
+    # WeasyPrint logs every page it lays out at INFO: a bulk issue would flood the worker's journal.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
