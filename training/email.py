@@ -13,6 +13,7 @@ import base64
 import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import make_msgid
 from pathlib import Path
 
@@ -71,9 +72,14 @@ def _drop_outbox(session) -> None:
     session.info.pop(OUTBOX_KEY, None)
 
 
+SMTP_POLICY = SMTP.clone(max_line_length=998)
+
+
 def build_message(message: dict, sender: str) -> EmailMessage:
     """Turn a queued message dict into a MIME message with text, HTML and attachments."""
-    email = EmailMessage()
+    # Python 3.11 folds a long non-ASCII Subject into encoded words with the space between
+    # them lost ("innovante :procédés"; CPython gh-92081): SMTP's 998-character lines avoid folding.
+    email = EmailMessage(policy=SMTP_POLICY)
     email["From"] = sender
     email["To"] = message["to"]
     email["Subject"] = message["subject"]

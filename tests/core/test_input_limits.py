@@ -64,6 +64,7 @@ def test_form_text_over_the_memory_limit_is_refused(client, auth, admin):
     (b"[1, 2, 3]", "application/json"),
     (b"\xff\xfe\x00garbage", "application/json"),
     (b"title=AAV", "application/x-www-form-urlencoded"),
+    (b'{"title": "AAV\\u0000", "place": "Evry\\u0000", "reason": "\\u0000"}', "application/json"),
 ])
 @pytest.mark.parametrize("method,rule", API_WRITES, ids=[f"{m} {r}" for m, r in API_WRITES])
 def test_malformed_api_bodies_get_a_4xx_problem_and_change_nothing(client, people, admin, method, rule,  # noqa: F811
@@ -107,3 +108,26 @@ def test_production_trusts_the_host_of_base_url(monkeypatch):
     assert load_config("production")["TRUSTED_HOSTS"] == ["formation.genother.example"]
     monkeypatch.setenv("TRUSTED_HOSTS", "formation.genother.example, 10.0.0.5")
     assert load_config("production")["TRUSTED_HOSTS"] == ["formation.genother.example", "10.0.0.5"]
+
+
+def test_a_nul_character_in_a_form_or_query_is_refused(client, auth, learner):
+    auth.sign_in(learner)
+    token = csrf_token(client, "/profile")
+    response = client.post("/profile", data={"csrf_token": token, "name": "Léa\x00Martin"})
+    assert response.status_code == 400
+    assert client.get("/courses?q=gene%00").status_code == 400
+    db.session.refresh(learner)
+    assert learner.name == "Léa Martin"
+
+
+def test_api_dates_outside_the_training_calendar_are_refused(client, admin):
+    from tests.factories import CourseFactory
+
+    course = CourseFactory()
+    db.session.commit()
+    year_one = "0001-01-01T00:00:00+00:00"
+    body = {"place": "Evry", "capacity": 5, "slots": [{"starts_at": year_one, "ends_at": "0001-01-01T03:00:00+00:00"}],
+            "enrolment_deadline": year_one, "cancellation_deadline": year_one}
+    response = client.post(f"/api/v1/courses/{course.slug}/sessions", json=body, headers=bearer(admin))
+    assert response.status_code == 422
+    assert {error["field"] for error in response.json["errors"]} >= {"slots.0.starts_at", "enrolment_deadline"}

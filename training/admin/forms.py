@@ -24,7 +24,7 @@ from wtforms import (
     TimeField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from training.accounts.models import ROLE_LABELS, Role
 from training.catalogue.models import FORMAT_LABELS, LEVEL_LABELS, TRACK_LABELS, Course, CourseStatus
@@ -155,8 +155,18 @@ class SessionFieldsMixin:
                 "approval_required": self.approval_required.data, "what_to_bring": self.what_to_bring.data or ""}
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def in_calendar(form, field) -> None:
+    """Dates of the training calendar only: year 1 or 9999 is a typing slip, and a 500 in time zone maths."""
+    value = field.data
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(_("Give a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+
+
 def _deadline(label, required: bool, description=None) -> DateTimeLocalField:
-    validators = [InputRequired()] if required else [Optional()]
+    validators = [InputRequired(), in_calendar] if required else [Optional(), in_calendar]
     return DateTimeLocalField(label, format=DATETIME_FORMATS, tz=PARIS, validators=validators, description=description)
 
 
@@ -173,8 +183,8 @@ class SessionForm(SessionFieldsMixin, FlaskForm):
 
 
 class NewSessionForm(SessionFieldsMixin, FlaskForm):
-    first_day = DateField(_l("First day"), validators=[InputRequired()])
-    last_day = DateField(_l("Last day"), validators=[InputRequired()],
+    first_day = DateField(_l("First day"), validators=[InputRequired(), in_calendar])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(), in_calendar],
                          description=_l("Past dates are accepted, to record a session held before."))
     morning = BooleanField(_l("Hold the mornings"), default=True)
     morning_start = TimeField(_l("Morning starts"), default=MORNING[0], validators=[Optional()])
@@ -228,7 +238,7 @@ def _evening(first_day: date, days_before: int) -> datetime:
 
 
 class SlotForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(), in_calendar])
     starts = TimeField(_l("Starts"), validators=[InputRequired()])
     ends = TimeField(_l("Ends"), validators=[InputRequired()])
     submit = SubmitField(_l("Save"))
@@ -245,7 +255,7 @@ class SlotForm(FlaskForm):
 
 
 class DuplicateSessionForm(FlaskForm):
-    first_day = DateField(_l("First day of the new session"), validators=[InputRequired()])
+    first_day = DateField(_l("First day of the new session"), validators=[InputRequired(), in_calendar])
     submit = SubmitField(_l("Duplicate the session"))
 
 

@@ -58,8 +58,22 @@ def refuse_unreadable_body() -> None:
         return
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
-    if not isinstance(request.get_json(silent=True), dict):
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
         raise BadQuery({"body": "send a JSON object with Content-Type: application/json"})
+    if _holds_nul(payload):
+        raise BadQuery({"body": "a value holds a NUL character (\\u0000)"})
+
+
+def _holds_nul(value) -> bool:
+    """Whether a NUL character hides anywhere in a parsed JSON value (PostgreSQL cannot store it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def init_api_errors(bp) -> None:

@@ -3,7 +3,7 @@ the OpenAPI document its schemas, so the document and the responses cannot drift
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -16,6 +16,9 @@ TrackName = Literal["research", "biomanufacturing", "entrepreneurship"]
 LevelName = Literal["introductory", "intermediate", "advanced"]
 FormatName = Literal["in_person", "remote", "hybrid"]
 Language = Literal["fr", "en"]
+# Instants of the training calendar: year 1 or 9999 is a slip, and overflows time zone maths.
+CalendarDatetime = Annotated[AwareDatetime, Field(ge=datetime(2000, 1, 1, tzinfo=UTC),
+                                                  lt=datetime(2101, 1, 1, tzinfo=UTC))]
 
 
 class Out(BaseModel):
@@ -161,8 +164,8 @@ class CoursePatch(BaseModel):
 class SlotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: CalendarDatetime
+    ends_at: CalendarDatetime
 
 
 class SessionIn(BaseModel):
@@ -174,8 +177,8 @@ class SessionIn(BaseModel):
     capacity: Annotated[int, Field(ge=1, le=10_000)]
     trainers: Annotated[list[EmailStr], Field(max_length=20)] = []
     slots: Annotated[list[SlotIn], Field(min_length=1, max_length=200)]
-    enrolment_deadline: AwareDatetime
-    cancellation_deadline: AwareDatetime
+    enrolment_deadline: CalendarDatetime
+    cancellation_deadline: CalendarDatetime
     approval_required: bool = False
     what_to_bring: Text = ""
 

@@ -37,6 +37,15 @@ TITLES = {"fr": "Certificat de réalisation", "en": "Certificate of completion"}
 CHUNK = 50
 
 
+# The longest name and title the forms and PostgreSQL accept; a longer one (SQLite stores
+# anything) would push the hours and the verification code off the page.
+NAME_MAX, TITLE_MAX = 200, 200
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def certificate_data(*, learner_name: str, course_title: str, course_track: str, course_objectives: list[str],
                      course_version: int, session_start: datetime, session_end: datetime, place: str,
                      trainers: list[str], hours_attended: Decimal, hours_scheduled: Decimal,
@@ -59,9 +68,9 @@ def certificate_data(*, learner_name: str, course_title: str, course_track: str,
             "provider": PROVIDER,
             "title": title,
             "other_title": next(other for lang, other in TITLES.items() if lang != locale),
-            "learner": learner_name,
+            "learner": _fit(learner_name, NAME_MAX),
             "course": {
-                "title": course_title,
+                "title": _fit(course_title, TITLE_MAX),
                 "track": track,
                 "version": course_version,
                 "objectives": [line.strip() for line in course_objectives if line.strip()],

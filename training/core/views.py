@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -20,6 +20,17 @@ bp.app_context_processor(template_helpers)
 def home():
     """Send each person to their work: public welcome, learner, trainer or admin shortcuts."""
     return render_template("core/home.html")
+
+
+@bp.before_app_request
+def refuse_nul_characters():
+    """A NUL character in a query or form value is never typed by a person, and PostgreSQL
+    cannot store it: refuse the request (400) before any view sees it."""
+    values = list(request.args.values())
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400, "A value holds a NUL character.")
 
 
 @bp.get("/healthz")
