@@ -270,3 +270,14 @@ def test_the_qr_code_of_an_issued_certificate_leads_to_a_page_saying_valid(clien
     assert url == f"http://training.test/verify/{certificate.code}"
     page = client.get(url.removeprefix("http://training.test")).get_data(as_text=True)
     assert "Valid certificate" in page and "Alice Bernard" in page
+
+
+def test_the_certificate_keeps_the_course_version_it_was_issued_for(client, ctx, admin, ended):
+    certificate, _ = services.issue(admin, by_name(ended, "Alice Bernard"))
+    issued_version = ended.course.version
+    ended.course.version = issued_version + 1  # the programme is revised afterwards
+    db.session.commit()
+    assert certificate.course_version == issued_version
+    page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert f"version {issued_version})" in page
+    assert client.get(f"/api/v1/certificates/{certificate.code}").json["course_version"] == issued_version

@@ -21,7 +21,7 @@ def certificate_body(certificate: Certificate) -> dict:
     data = {
         "code": certificate.code, "serial": certificate.serial, "version": certificate.version,
         "status": certificate.status.value, "holder": certificate.enrolment.user.name,
-        "course": session.course.title, "course_version": session.course.version,
+        "course": session.course.title, "course_version": certificate.course_version,
         "track": session.course.track.value, "starts_at": session.starts_at, "ends_at": session.ends_at,
         "hours_attended": float(certificate.hours_attended), "hours_scheduled": float(certificate.hours_scheduled),
         "issued_at": certificate.issued_at, "revoked_at": certificate.revoked_at,

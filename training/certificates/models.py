@@ -40,6 +40,8 @@ class Certificate(db.Model):
     serial: Mapped[str] = mapped_column(sa.String(32), unique=True)
     enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
+    # The version of the course taught, as it was when the certificate was issued.
+    course_version: Mapped[int] = mapped_column(default=1, server_default="1")
     status: Mapped[CertificateStatus] = mapped_column(
         enum_type(CertificateStatus, "certificate_status"), default=CertificateStatus.VALID
     )

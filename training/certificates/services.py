@@ -143,7 +143,8 @@ def _new_certificate(actor: User, item: Eligibility) -> tuple[Certificate, dict]
     now = datetime.now(UTC)
     certificate = Certificate(
         code=new_code(), serial=f"GT-{now:%Y}-{enrolment.id:06d}-{version}", enrolment=enrolment,
-        version=version, hours_attended=item.hours_attended, hours_scheduled=item.hours_scheduled,
+        version=version, course_version=session.course.version,
+        hours_attended=item.hours_attended, hours_scheduled=item.hours_scheduled,
         locale=enrolment.user.locale, issued_at=now, issued_by=actor,
     )
     course = session.course

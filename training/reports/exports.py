@@ -118,9 +118,7 @@ def attendance_rows(scope: Scope) -> list[tuple]:
 
 # ---------------------------------------------------------------- certificates
 
-# The certificate row does not keep the course version it was issued for (the PDF does):
-# `course_version_now` is the course's version today, named so nobody mistakes it.
-CERTIFICATE_HEADER = ("serial", "code", "learner", "email", "course", "course_version_now", "session_start",
+CERTIFICATE_HEADER = ("serial", "code", "learner", "email", "course", "course_version", "session_start",
                       "version", "status", "hours_attended", "hours_scheduled", "issued_at", "issued_by",
                       "revoked_at", "revocation_reason", "sha256")
 
@@ -129,7 +127,8 @@ def certificate_rows(scope: Scope) -> list[tuple]:
     """Every certificate version of the scope (valid, superseded or revoked), by issue time."""
     learner, issuer = aliased(User), aliased(User)
     query = (
-        sa.select(Certificate.serial, Certificate.code, learner.name, learner.email, Course.title, Course.version,
+        sa.select(Certificate.serial, Certificate.code, learner.name, learner.email, Course.title,
+                  Certificate.course_version,
                   CourseSession.starts_at, Certificate.version, Certificate.status, Certificate.hours_attended,
                   Certificate.hours_scheduled, Certificate.issued_at, issuer.name, Certificate.revoked_at,
                   Certificate.revocation_reason, Certificate.sha256)
