@@ -37,6 +37,15 @@ def test_the_form_is_accessible(attended, learner, auth, client):
     assert '<label class="form-label fw-semibold" for="comment">' in html and 'maxlength="2000"' in html
 
 
+def test_the_form_speaks_the_learners_language(attended, learner, auth, client):
+    learner.locale = "fr"
+    db.session.commit()
+    auth.sign_in(learner)
+    html = page(client.get(url(attended)))
+    assert "1 · Très insatisfait" in html and "5 · Très satisfait" in html
+    assert "Very dissatisfied" not in html
+
+
 def test_answering_stores_once_and_shows_the_answers(attended, learner, auth, client):
     auth.sign_in(learner)
     response = post_form(client, url(attended), GOOD)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -33,7 +33,9 @@ CHOOSE_A_RATING = _l("Choose one answer, from 1 (very dissatisfied) to 5 (very s
 
 def rating_field(question) -> RadioField:
     """A required 1-to-5 rating; anything else (missing, 0, 6, text) gets the same plain message."""
-    return RadioField(question, coerce=int, choices=[SelectChoice(n, f"{n} · {label}") for n, label in SCALE.items()],
+    # Lazy labels: the choices are built once, at import, but read in each request's language.
+    choices = [SelectChoice(n, LazyString(lambda n=n, label=label: f"{n} · {label}")) for n, label in SCALE.items()]
+    return RadioField(question, coerce=int, choices=choices,
                       validators=[InputRequired(message=CHOOSE_A_RATING)],
                       invalid_value_message=CHOOSE_A_RATING, invalid_choice_message=CHOOSE_A_RATING)
 
