@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import csrf_token
 from tests.factories import SessionFactory, UserFactory
@@ -252,6 +253,7 @@ def test_access(client, people, role, method, endpoint, rule):
     if entry is None:
         pytest.fail(f"{method} {endpoint} has no entry in ACCESS")
     url = _url(rule, people)
+    before = _row_counts() if method == "GET" else None
     if rule.startswith("/api/"):
         # The API ignores the cookie session: each role calls it with its own bearer token.
         headers = {"Authorization": f"Bearer {people['bearers'][role]}"} if role != "anonymous" else {}
@@ -267,6 +269,15 @@ def test_access(client, people, role, method, endpoint, rule):
             response = client.open(url, method=method, data={"csrf_token": csrf_token(client)})
     response.close()
     assert response.status_code == expected_status(entry, role), f"{role} {method} {url}"
+    if before is not None:
+        assert _row_counts() == before, f"{role} GET {url} changed the database"
+
+
+def _row_counts() -> dict[str, int]:
+    """The number of rows of every table: a GET adds or removes none (updates are not seen here)."""
+    db.session.expire_all()
+    return {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
 
 
 def test_the_table_covers_every_role():
