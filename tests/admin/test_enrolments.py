@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import post_form
-from tests.factories import PARIS, CourseFactory, SessionFactory, UserFactory
+from tests.factories import PARIS, CourseFactory, SessionFactory, UserFactory, enrol
 from training.accounts.models import LearnerCategory
 from training.audit.models import AuditEntry
 from training.catalogue.models import CourseSession
@@ -24,18 +24,6 @@ def make_session(**kwargs) -> CourseSession:
     session = SessionFactory(**kwargs)
     db.session.commit()
     return session
-
-
-def enrol(session: CourseSession, user, status=EnrolmentStatus.CONFIRMED, at: datetime | None = None) -> Enrolment:
-    """An enrolment as the services leave it, `at` being when it was made (and waitlisted)."""
-    at = at or datetime.now(UTC)
-    enrolment = Enrolment(session=session, user=user, status=status, created_at=at,
-                          confirmed_at=at if status is EnrolmentStatus.CONFIRMED else None,
-                          waitlisted_at=at if status is EnrolmentStatus.WAITLISTED else None)
-    db.session.add(enrolment)
-    session.seats_taken += status is EnrolmentStatus.CONFIRMED
-    db.session.commit()
-    return enrolment
 
 
 def waitlist(session: CourseSession, count: int) -> list[Enrolment]:

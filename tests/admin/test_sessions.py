@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import post_form
-from tests.factories import PARIS, CourseFactory, SessionFactory, UserFactory, paris
+from tests.factories import PARIS, CourseFactory, SessionFactory, UserFactory, enrol, paris
 from training.audit.models import AuditEntry
 from training.catalogue.models import CourseSession, SessionStatus, Slot
-from training.enrolment.models import Enrolment, EnrolmentStatus
+from training.enrolment.models import EnrolmentStatus
 from training.extensions import db
 
 # Friday 27 March 2026 to Tuesday 31 March 2026: a weekend and the change to summer time in between.
@@ -44,17 +44,6 @@ def new_session_form(trainer, **overrides) -> dict:
 def slot_form(slot: Slot, **overrides) -> dict:
     start, end = slot.starts_at.astimezone(PARIS), slot.ends_at.astimezone(PARIS)
     return {"day": start.date().isoformat(), "starts": f"{start:%H:%M}", "ends": f"{end:%H:%M}", **overrides}
-
-
-def enrol(session: CourseSession, user, status=EnrolmentStatus.CONFIRMED) -> Enrolment:
-    now = datetime.now(UTC)
-    enrolment = Enrolment(session=session, user=user, status=status,
-                          confirmed_at=now if status is EnrolmentStatus.CONFIRMED else None,
-                          waitlisted_at=now if status is EnrolmentStatus.WAITLISTED else None)
-    db.session.add(enrolment)
-    session.seats_taken += status is EnrolmentStatus.CONFIRMED
-    db.session.commit()
-    return enrolment
 
 
 @pytest.fixture

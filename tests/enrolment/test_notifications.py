@@ -9,9 +9,9 @@ import pytest
 from flask_babel import force_locale, format_date
 from icalendar import Calendar
 
-from tests.factories import SessionFactory, UserFactory, paris
+from tests.factories import SessionFactory, UserFactory, enrol, paris
 from training.catalogue.models import Slot
-from training.enrolment.models import Enrolment, EnrolmentStatus
+from training.enrolment.models import EnrolmentStatus
 from training.enrolment.notifications import EVENTS, convocation_ics, notify
 from training.extensions import db
 from training.urls import external_url
@@ -36,17 +36,6 @@ def course_session(ctx, trainer):
                      for day, start, end in HALF_DAYS]
     db.session.commit()
     return session
-
-
-def enrol(session, user, status=EnrolmentStatus.CONFIRMED) -> Enrolment:
-    """An enrolment row written directly, with the timestamp its status requires."""
-    now = datetime.now(UTC)
-    enrolment = Enrolment(session=session, user=user, status=status,
-                          confirmed_at=now if status is EnrolmentStatus.CONFIRMED else None,
-                          waitlisted_at=now if status is EnrolmentStatus.WAITLISTED else None)
-    db.session.add(enrolment)
-    db.session.commit()
-    return enrolment
 
 
 def send(app, enrolment, event, **kwargs) -> None:

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from babel.numbers import parse_decimal
 
+from tests import factories
 from tests.factories import SessionFactory
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus
 from training.catalogue.models import Course, CourseSession, SessionStatus, Slot
@@ -42,12 +43,7 @@ def make_session(course: Course, slots: list[tuple[datetime, datetime, str]], tr
 
 def enrol(session: CourseSession, user, status: EnrolmentStatus = EnrolmentStatus.CONFIRMED, **fields) -> Enrolment:
     """An enrolment made two weeks before the session, confirmed at once unless another status is given."""
-    at = session.starts_at - timedelta(days=14)
-    confirmed = {"confirmed_at": at} if status is EnrolmentStatus.CONFIRMED else {}
-    enrolment = Enrolment(session=session, user=user, status=status, created_at=at, **confirmed, **fields)
-    db.session.add(enrolment)
-    db.session.commit()
-    return enrolment
+    return factories.enrol(session, user, status, at=session.starts_at - timedelta(days=14), **fields)
 
 
 def mark(enrolment: Enrolment, slot: Slot, status: MarkStatus, by, note: str = "") -> AttendanceMark:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import SessionFactory
+from tests.factories import SessionFactory, enrol
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus
 from training.audit.models import AuditEntry
 from training.catalogue.models import CourseSession
-from training.enrolment.models import Enrolment, EnrolmentStatus
+from training.enrolment.models import Enrolment
 from training.extensions import db
 from training.surveys.models import SurveyInvitation, SurveyResponse
 
@@ -21,17 +21,6 @@ def make_session(days_ago: int, **kwargs) -> CourseSession:
     session = SessionFactory(day=date.today() - timedelta(days=days_ago), **kwargs)
     db.session.commit()
     return session
-
-
-def enrol(session: CourseSession, user, status=EnrolmentStatus.CONFIRMED) -> Enrolment:
-    """An enrolment row as the enrolment services leave it."""
-    now = datetime.now(UTC)
-    enrolment = Enrolment(session=session, user=user, status=status,
-                          confirmed_at=now if status is EnrolmentStatus.CONFIRMED else None,
-                          waitlisted_at=now if status is EnrolmentStatus.WAITLISTED else None)
-    db.session.add(enrolment)
-    db.session.commit()
-    return enrolment
 
 
 def mark(enrolment: Enrolment, marker, *statuses: MarkStatus) -> None:

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.factories import UserFactory
-from tests.surveys.conftest import enrol, make_session, mark
+from tests.factories import UserFactory, enrol
+from tests.surveys.conftest import make_session, mark
 from tests.surveys.conftest import respond as store_response
 from training.attendance.models import MarkStatus
 from training.extensions import db
