@@ -87,6 +87,26 @@ class BatchStatus(LabelledEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+BATCH_STATUS_LABELS = labels({
+    BatchStatus.QUEUED: _l("Queued"),
+    BatchStatus.RUNNING: _l("Running"),
+    BatchStatus.DONE: _l("Done"),
+    BatchStatus.FAILED: _l("Failed"),
+    BatchStatus.CANCELLED: _l("Cancelled"),
+})
+# A batch in one of these states has a task to come or under way; a session has at most one.
+ACTIVE_BATCH_STATUSES = (BatchStatus.QUEUED, BatchStatus.RUNNING)
+
+# Why a batch failed, as stored in `CertificateBatch.error`: a short code, never an exception's
+# text (which may hold SQL and data); the raw error goes to the server log with the batch id.
+BATCH_FAILURES = {
+    "pdf": _l("a certificate's PDF could not be made"),
+    "database": _l("the database refused the certificates or did not answer"),
+    "unexpected": _l("an unexpected error occurred (the details are in the server log)"),
+}
 
 
 class CertificateBatch(db.Model):
@@ -100,9 +120,12 @@ class CertificateBatch(db.Model):
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
     issued: Mapped[int] = mapped_column(default=0)
+    # A code of BATCH_FAILURES when the batch failed.
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The task's last sign of life: at its start and after every chunk. Long silent: stalled.
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.current_timestamp())
     finished_at: Mapped[datetime | None]
 
     created_by: Mapped[User] = relationship()
@@ -111,4 +134,17 @@ class CertificateBatch(db.Model):
     __table_args__ = (
         sa.CheckConstraint("done >= 0 AND done <= total", name="done_within_total"),
         sa.CheckConstraint("issued >= 0 AND issued <= done", name="issued_within_done"),
+        # At most one batch per session queued or running: "issue all" twice gives the same batch.
+        sa.Index(
+            "uq_certificate_batches_one_active",
+            "session_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        ),
     )
+
+    @property
+    def failure(self) -> str:
+        """Why the batch failed, in plain words for the admin (an unknown code says "unexpected")."""
+        return str(BATCH_FAILURES.get(self.error or "", BATCH_FAILURES["unexpected"]))

@@ -4,12 +4,18 @@ Issuing is idempotent: issuing again with the same attendance returns the valid
 certificate; after attendance was corrected, it makes a new version that supersedes the
 old one (which stays verifiable as superseded). The PDF bytes are stored once with their
 SHA-256 and served unchanged.
+
+Concurrent issues for one session (the admin's buttons, a bulk task, the API) take turns: each
+locks the session's row first, then reads afresh what is valid, so every enrolment ends with
+exactly one valid certificate.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,6 +31,7 @@ from training.attendance.services import attended_hours, scheduled_hours
 from training.audit.services import record
 from training.catalogue.models import CourseSession
 from training.certificates.models import Certificate, CertificateStatus
+from training.database import lock
 from training.email import send_email
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.errors import DomainError
@@ -38,6 +45,10 @@ class CertificateError(DomainError):
 
 class NotEligible(CertificateError):
     """The learner has not earned a certificate; the message says why (hours against hours required)."""
+
+
+class RenderError(RuntimeError):
+    """The PDF of a certificate could not be made (a fault of ours, not a refusal)."""
 
 
 @dataclass
@@ -68,7 +79,8 @@ def eligibility_by_session(sessions: list[CourseSession], now: datetime | None =
     enrolments = db.session.scalars(
         sa.select(Enrolment).join(Enrolment.user)
         .where(Enrolment.session_id.in_([s.id for s in sessions]), Enrolment.status == EnrolmentStatus.CONFIRMED)
-        .order_by(User.name, User.id).options(selectinload(Enrolment.user))).all()
+        .order_by(User.name, User.id).options(selectinload(Enrolment.user))
+        .execution_options(populate_existing=True)).all()
     attended = attended_hours([e.id for e in enrolments])
     scheduled = scheduled_hours([s.id for s in sessions])
     found: dict[int, list[Eligibility]] = {s.id: [] for s in sessions}
@@ -102,7 +114,8 @@ def _hours(value: Decimal) -> str:
 def valid_certificate(enrolment: Enrolment) -> Certificate | None:
     """The enrolment's valid certificate, if any."""
     return db.session.scalar(sa.select(Certificate).where(
-        Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID))
+        Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID)
+        .execution_options(populate_existing=True))
 
 
 def _needs_issue(item: Eligibility, current: Certificate | None) -> bool:
@@ -122,7 +135,8 @@ def pending(items: list[Eligibility]) -> list[Eligibility]:
     if ids:
         for certificate in db.session.scalars(sa.select(Certificate).where(
                 Certificate.enrolment_id.in_(ids),
-                Certificate.status.in_((CertificateStatus.VALID, CertificateStatus.REVOKED)))):
+                Certificate.status.in_((CertificateStatus.VALID, CertificateStatus.REVOKED)))
+                .execution_options(populate_existing=True)):
             if certificate.status is CertificateStatus.VALID:
                 valid[certificate.enrolment_id] = certificate
             else:
@@ -191,29 +205,44 @@ def issue(actor: User, enrolment: Enrolment) -> tuple[Certificate, bool]:
     """Issue one learner's certificate; returns (certificate, created). NotEligible when not earned."""
     from training.certificates.pdf import render_certificate
 
-    item = next((i for i in eligibility(enrolment.session) if i.enrolment.id == enrolment.id), None)
+    session = lock(CourseSession, enrolment.session_id)
+    item = next((i for i in eligibility(session) if i.enrolment.id == enrolment.id), None)
     if item is None or not item.eligible:
         raise NotEligible(item.reason if item else _("Only confirmed learners earn a certificate."))
     current = valid_certificate(enrolment)
     if not _needs_issue(item, current):
         return current, False
     certificate, data = _new_certificate(actor, item)
-    return _store(actor, certificate, render_certificate(data)), True
+    with _rendering():
+        pdf = render_certificate(data)
+    return _store(actor, certificate, pdf), True
 
 
 def issue_pending(actor: User, session: CourseSession, limit: int | None = None) -> list[Certificate]:
     """Issue the certificates the session's eligible learners do not hold yet, rendered in one batch.
 
-    Safe to run again after an interruption: what was issued is skipped.
+    Safe to run again after an interruption, or at the same time as another issue: what was
+    issued is skipped. The session stays locked until the caller commits.
     """
     from training.certificates.pdf import render_certificates
 
+    session = lock(CourseSession, session.id)
     todo = pending(eligibility(session))[:limit]
     if not todo:
         return []
     built = [_new_certificate(actor, item) for item in todo]
-    pdfs = render_certificates([data for _certificate, data in built])
+    with _rendering():
+        pdfs = render_certificates([data for _certificate, data in built])
     return [_store(actor, certificate, pdf) for (certificate, _data), pdf in zip(built, pdfs, strict=True)]
+
+
+@contextmanager
+def _rendering() -> Iterator[None]:
+    """Turn any failure of the PDF renderer into a RenderError, so a caller can name its cause."""
+    try:
+        yield
+    except Exception as error:
+        raise RenderError("a certificate's PDF could not be rendered") from error
 
 
 def revoke(actor: User, certificate: Certificate, reason: str) -> None:
@@ -221,6 +250,9 @@ def revoke(actor: User, certificate: Certificate, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise CertificateError(_("Give the reason for revoking: it is kept in the audit log."))
+    # A re-issue superseding this certificate at the same moment goes first, or waits.
+    lock(CourseSession, certificate.enrolment.session_id)
+    db.session.refresh(certificate)
     if certificate.status is not CertificateStatus.VALID:
         raise CertificateError(_("Only a valid certificate can be revoked."))
     certificate.status, certificate.revoked_at = CertificateStatus.REVOKED, datetime.now(UTC)
