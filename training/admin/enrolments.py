@@ -1,7 +1,8 @@
 """Enrolments in the back office: the approval queue, cancelling anyone, enrolling someone.
 
 The seat rules live in `training.enrolment.services`; these views parse the form, call one
-service, turn its refusal into a form error or a flash, and commit once.
+service, turn its refusal into a form error or a flash, and commit once. Cancelling goes
+through `training.certificates.withdrawal`, which also revokes a certificate already earned.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from training.admin.forms import DecisionReasonForm, EnrolOnBehalfForm
 from training.admin.sessions import _load, _render_session
 from training.admin.views import PAGE_SIZE, bp
 from training.catalogue.models import CourseSession
+from training.certificates import withdrawal
 from training.enrolment import services
 from training.enrolment.models import Enrolment, EnrolmentStatus
+from training.errors import DomainError
 from training.extensions import db
 from training.urls import page_number, safe_next_url
 
@@ -100,7 +103,8 @@ def reject_enrolment(enrolment_id: int):
 @bp.post("/enrolments/<int:enrolment_id>/cancel")
 @roles_required(Role.ADMIN)
 def cancel_enrolment(enrolment_id: int):
-    """Cancel anyone's enrolment, with a reason; a freed seat goes to the waitlist."""
+    """Cancel anyone's enrolment, with a reason; a freed seat goes to the waitlist before the start,
+    and a certificate already earned is revoked with the same reason."""
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     session_page = url_for("admin.session_detail", session_id=enrolment.session_id, _anchor="learners")
     form = DecisionReasonForm()
@@ -111,12 +115,16 @@ def cancel_enrolment(enrolment_id: int):
                 status=enrolment.status.label.lower()), "info")
         return redirect(session_page)
     try:
-        services.cancel(current_user, enrolment, reason=form.reason.data.strip(), as_admin=True)
-    except services.EnrolmentError as error:
+        revoked = withdrawal.cancel_enrolment(current_user, enrolment, form.reason.data)
+    except DomainError as error:
         flash(error.message, "danger")
     else:
         db.session.commit()
-        flash(_("Cancelled: %(name)s receives your reason by email.", name=enrolment.user.name), "success")
+        if revoked is None:
+            flash(_("Cancelled: %(name)s receives your reason by email.", name=enrolment.user.name), "success")
+        else:
+            flash(_("Cancelled, and certificate %(serial)s is revoked: %(name)s receives your reason by email.",
+                    serial=revoked.serial, name=enrolment.user.name), "success")
     return redirect(session_page)
 
 

@@ -26,6 +26,7 @@ from training.audit.queries import history
 from training.catalogue import services
 from training.catalogue.models import Course, CourseSession, Slot
 from training.catalogue.services import SchedulingError
+from training.certificates import withdrawal
 from training.enrolment import services as enrolment_services
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
@@ -84,7 +85,7 @@ def _render_session(session: CourseSession, status: int = 200, **forms):
     return render_template("admin/session_detail.html", session=session, course=session.course,
                            slot_forms=slot_forms, enrolments=enrolments, history=history("sessions", session.id),
                            confirm_form=ConfirmForm(formdata=None), EnrolmentStatus=EnrolmentStatus,
-                           **forms), status
+                           cancel_preview=withdrawal.preview(session, enrolments), **forms), status
 
 
 @bp.route("/courses/<int:course_id>/sessions/new", methods=["GET", "POST"])

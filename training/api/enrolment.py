@@ -10,6 +10,7 @@ from training.api.auth import token_required
 from training.api.errors import UnprocessableFields, parse_body
 from training.api.views import bp
 from training.catalogue.models import CourseSession, CourseStatus
+from training.certificates import withdrawal
 from training.enrolment import queries, services
 from training.enrolment.models import Enrolment
 from training.extensions import db
@@ -56,14 +57,21 @@ def _learner(email: str):
 @bp.delete("/enrolments/<int:enrolment_id>")
 @token_required()
 def cancel_enrolment(enrolment_id: int):
-    """Cancel an enrolment: one's own before the deadline, or any (admins, with ?reason=...)."""
+    """Cancel an enrolment: one's own before the deadline, or any (admins, with ?reason=...).
+
+    An admin cancelling someone else's enrolment also revokes the certificate it earned, if
+    any (`training.certificates.withdrawal`).
+    """
     actor = g.api_user
     enrolment = db.session.get(Enrolment, enrolment_id) if actor.is_admin else \
         queries.own_enrolment(actor, enrolment_id)
     if enrolment is None:
         abort(404)
-    as_admin = actor.is_admin and enrolment.user_id != actor.id
-    services.cancel(actor, enrolment, reason=request.args.get("reason", "")[:500] or None, as_admin=as_admin)
+    reason = request.args.get("reason", "")[:500]
+    if actor.is_admin and enrolment.user_id != actor.id:
+        withdrawal.cancel_enrolment(actor, enrolment, reason)
+    else:
+        services.cancel(actor, enrolment, reason=reason or None)
     db.session.commit()
     return jsonify(enrolment_body(enrolment))
 

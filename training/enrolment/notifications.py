@@ -3,6 +3,9 @@
 One template pair per event (`templates/email/enrolment/<event>.txt` and `.html`); the three
 events that give a seat send the convocation (Qualiopi indicator 9) with an .ics attachment.
 Every message leaves after the commit, in the learner's language (see `training.email`).
+
+Every link in them opens for the learner: the course page only while the course is
+published (the page is a 404 otherwise), "My trainings" (behind sign-in, and theirs) always.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from training.audit.services import record
 from training.catalogue.calendar import add_session_events, new_calendar
 from training.catalogue.models import Course, CourseSession
+from training.catalogue.queries import published_course
 from training.email import send_email
 from training.enrolment.models import Enrolment
 from training.urls import external_url
@@ -38,8 +42,12 @@ SUBJECTS = {
 MY_TRAININGS = "enrolment.my_trainings"
 
 
-def notify(enrolment: Enrolment, event: str, *, position: int | None = None, reason: str | None = None) -> None:
-    """Email the learner about their enrolment, in their language (after the commit)."""
+def notify(enrolment: Enrolment, event: str, *, position: int | None = None, reason: str | None = None,
+           revoked_serial: str | None = None) -> None:
+    """Email the learner about their enrolment, in their language (after the commit).
+
+    `revoked_serial`: the certificate revoked with a cancellation, which the email announces.
+    """
     if event not in EVENTS:
         raise ValueError(f"unknown enrolment event {event!r}; expected one of {', '.join(EVENTS)}")
     if event == "waitlisted" and position is None:
@@ -52,26 +60,40 @@ def notify(enrolment: Enrolment, event: str, *, position: int | None = None, rea
     send_email(
         user.email, SUBJECTS[event](course.title), f"enrolment/{event}", locale=user.locale,
         attachments=attachments, user=user, session=session, course=course, position=position,
-        reason=reason, **_links(course, session),
+        reason=reason, revoked_serial=revoked_serial, **_links(course, session),
     )
     # Evidence that the learner was told (Qualiopi indicator 9 asks for the convocation's sending).
     record(None, "enrolment.notified", enrolment, after={"event": event, "to": user.email})
 
 
 def _links(course: Course, session: CourseSession) -> dict:
-    """What every enrolment email shows: contact, links, and whether the learner may still cancel."""
-    my_trainings = external_url(MY_TRAININGS) if MY_TRAININGS in current_app.view_functions else None
+    """What every enrolment email shows: contact, links, and whether the learner may still cancel.
+
+    `course_url` is None when the course page would not open (a draft or archived course).
+    """
     return {
         "contact": course.contact or current_app.config["TRAINING_OFFICE_EMAIL"],
-        "course_url": external_url("catalogue.course", slug=course.slug),
-        "my_trainings_url": my_trainings,
+        "course_url": course_url(course),
+        "my_trainings_url": _my_trainings_url(),
         "can_still_cancel": session.cancellation_deadline > datetime.now(UTC),
     }
 
 
+def course_url(course: Course) -> str | None:
+    """The course's public page, or None when it would be a 404 (the same test as the page's)."""
+    if published_course(course.slug) is None:
+        return None
+    return external_url("catalogue.course", slug=course.slug)
+
+
+def _my_trainings_url() -> str | None:
+    return external_url(MY_TRAININGS) if MY_TRAININGS in current_app.view_functions else None
+
+
 def convocation_ics(session: CourseSession) -> bytes:
-    """The session's calendar file: one event per half-day slot, linking to the course page."""
+    """The session's calendar file: one event per half-day slot, linking to the course page
+    (to "My trainings" when the course is not public)."""
     course = session.course
     calendar = new_calendar(course.title)
-    add_session_events(calendar, course, session, external_url("catalogue.course", slug=course.slug))
+    add_session_events(calendar, course, session, course_url(course) or external_url(MY_TRAININGS))
     return calendar.to_ical()

@@ -53,6 +53,11 @@ class TooLateToCancel(EnrolmentError):
     """The cancellation deadline has passed; the learner must contact the training office."""
 
 
+class ReasonRequired(EnrolmentError):
+    """A cancellation that needs a reason came without one: any by the training office, and any
+    after the session started (the enrolment is evidence by then: the reason goes to the audit log)."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -163,21 +168,26 @@ def waitlist_positions(enrolments: list[Enrolment]) -> dict[int, int]:
     return dict(db.session.execute(sa.select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(wanted))).all())
 
 
-def cancel(actor: User, enrolment: Enrolment, *, reason: str | None = None, as_admin: bool = False) -> None:
-    """Cancel an enrolment; a freed seat goes to the first on the waitlist in the same transaction.
+def cancel(actor: User, enrolment: Enrolment, *, reason: str | None = None, as_admin: bool = False,
+           notify_learner: bool = True) -> bool:
+    """Cancel an enrolment; returns False when it was already closed (cancelling twice changes nothing).
 
-    A learner may cancel until the session's cancellation deadline; an admin at any time,
-    with a reason. Cancelling twice changes nothing.
+    A learner may cancel until the session's cancellation deadline; an admin at any time, with
+    a reason. Once the session has started, anyone needs a reason (`ReasonRequired`), and the
+    freed seat stays empty: nobody is promoted into a session that has begun. Before that, a
+    freed seat goes to the first on the waitlist in the same transaction. With
+    `notify_learner=False` the caller sends the learner's email itself (see
+    `training.certificates.withdrawal`, which adds what it revoked).
     """
     session = lock(CourseSession, enrolment.session_id)
     db.session.refresh(enrolment)
     if enrolment.status not in ACTIVE:
-        return
+        return False
     if not as_admin and session.cancellation_deadline <= _now():
         raise TooLateToCancel(_("The cancellation deadline (%(date)s) has passed. Write to %(email)s to "
                                 "cancel.", date=_format(session.cancellation_deadline), email=_contact(session)))
-    if as_admin and not (reason or "").strip():
-        raise EnrolmentError(_("Give the reason for cancelling: the learner receives it."))
+    reason = (reason or "").strip() or None
+    _check_reason(session, reason, as_admin)
     before = {"status": enrolment.status}
     freed = enrolment.status is EnrolmentStatus.CONFIRMED
     enrolment.status, enrolment.cancelled_at = EnrolmentStatus.CANCELLED, _now()
@@ -188,13 +198,37 @@ def cancel(actor: User, enrolment: Enrolment, *, reason: str | None = None, as_a
     db.session.flush()
     record(actor, "enrolment.cancelled", enrolment, before=before, after={"status": enrolment.status},
            reason=reason)
-    notify(enrolment, "cancelled", reason=reason if as_admin else None)
+    if notify_learner:
+        notify(enrolment, "cancelled", reason=reason if as_admin else None)
     promote_waitlist(actor, session)
+    return True
+
+
+def _check_reason(session: CourseSession, reason: str | None, as_admin: bool) -> None:
+    """Refuse a cancellation without a reason when one is required (`ReasonRequired`)."""
+    if reason:
+        return
+    if has_started(session):
+        raise ReasonRequired(_("This session has already started: give the reason for cancelling. It is "
+                               "kept in the audit log, and the learner receives it."))
+    if as_admin:
+        raise ReasonRequired(_("Give the reason for cancelling: the learner receives it."))
+
+
+def has_started(session: CourseSession) -> bool:
+    """Whether the session's first half-day has begun (cancelling then needs a reason)."""
+    return session.starts_at <= _now()
 
 
 def promote_waitlist(actor: User | None, session: CourseSession) -> list[Enrolment]:
-    """Give free seats to the waitlist, first come first served; call with the session locked."""
-    promoted = []
+    """Give free seats to the waitlist, first come first served; call with the session locked.
+
+    Nobody is promoted once the session has started: a seat freed then stays empty, and the
+    waitlisted learners stay where they are (the training office may enrol someone by hand).
+    """
+    promoted: list[Enrolment] = []
+    if has_started(session):
+        return promoted
     while session.seats_taken < session.capacity:
         first = db.session.scalar(
             sa.select(Enrolment).where(Enrolment.session_id == session.id,
