@@ -88,6 +88,9 @@ def load_config(name: str | None = None) -> dict:
         # Row locks and SQLite's BEGIN IMMEDIATE (training/database.py). Off only in the race
         # test's control run, to show that the race they prevent is real.
         "DATABASE_LOCKING": _bool("DATABASE_LOCKING", True),
+        # Present and late may be marked (and learners check in) from this many minutes before
+        # a half-day starts; absent and excused may be set at any time (a known absence).
+        "ATTENDANCE_OPEN_MINUTES": int(_env("ATTENDANCE_OPEN_MINUTES", "30")),
         "SERVER_NAME": _env("SERVER_NAME"),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
@@ -158,5 +161,8 @@ def load_config(name: str | None = None) -> dict:
         "CACHE_DEFAULT_TIMEOUT": 300,
         # How long a process trusts its last reading of the catalogue's state (seconds).
         "CATALOGUE_FINGERPRINT_TTL": 0.0 if testing else 1.0,
+        # A bulk certificate issue whose worker has given no sign of life for this many seconds
+        # (none after a chunk, which takes well under a minute) is shown as stalled, to resume.
+        "CERTIFICATE_BATCH_STALL_SECONDS": int(_env("CERTIFICATE_BATCH_STALL_SECONDS", "300")),
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
     }

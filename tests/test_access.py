@@ -150,11 +150,15 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "attendance.session_detail"): {**trainer_only(200), "other_trainer": 404},
     ("GET", "attendance.roll_call"): {**trainer_only(200), "other_trainer": 404},
     ("POST", "attendance.set_mark"): {**trainer_only(422), "other_trainer": 404},  # no status chosen
-    ("POST", "attendance.all_present"): {**trainer_only(302), "other_trainer": 404},
+    # The fixture's half-day has not started: present cannot be marked yet (409, nothing changes).
+    ("POST", "attendance.all_present"): {**trainer_only(409), "other_trainer": 404},
     ("POST", "attendance.sign_off"): {**trainer_only(422), "other_trainer": 404},  # the half-day has not started
     ("GET", "attendance.qr_page"): {**trainer_only(200), "other_trainer": 404},
     ("GET", "attendance.qr_svg"): {**trainer_only(200), "other_trainer": 404},
     ("GET", "attendance.attendance_sheet"): {**trainer_only(200), "other_trainer": 404},
+    # A learner signs on the trainer's phone: the page asks to mark them present first; no password sent.
+    ("GET", "attendance.sign_on_device"): {**trainer_only(200), "other_trainer": 404},
+    ("POST", "attendance.sign_on_device"): {**trainer_only(422), "other_trainer": 404},
     ("GET", "attendance.check_in"): signed_in(403),  # not a valid code
     ("POST", "attendance.confirm_check_in"): signed_in(403),
     ("GET", "api.slot_attendance"): {**api_admin_only(200), "trainer": 200, "other_trainer": 404},
@@ -169,6 +173,8 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "admin.issue_all"): admin_only(302),
     ("GET", "admin.certificate_batch"): admin_only(404),
     ("GET", "admin.certificate_batch_status"): admin_only(404),
+    ("POST", "admin.cancel_certificate_batch"): admin_only(404),  # no batch 999
+    ("POST", "admin.resume_certificate_batch"): admin_only(404),
     ("POST", "admin.revoke_certificate"): admin_only(422),  # no reason given
     ("GET", "admin.certificates_zip"): admin_only(200),
     ("GET", "api.certificate"): every(200),
@@ -254,6 +260,7 @@ def test_access(client, people, role, method, endpoint, rule):
         pytest.fail(f"{method} {endpoint} has no entry in ACCESS")
     url = _url(rule, people)
     before = _row_counts() if method == "GET" else None
+    registers = GET_REGISTERS.get(endpoint, set()) if expected_status(entry, role) == 200 else set()
     if rule.startswith("/api/"):
         # The API ignores the cookie session: each role calls it with its own bearer token.
         headers = {"Authorization": f"Bearer {people['bearers'][role]}"} if role != "anonymous" else {}
@@ -270,7 +277,16 @@ def test_access(client, people, role, method, endpoint, rule):
     response.close()
     assert response.status_code == expected_status(entry, role), f"{role} {method} {url}"
     if before is not None:
-        assert _row_counts() == before, f"{role} GET {url} changed the database"
+        after = _row_counts()
+        for table in registers:  # the document handed out is registered once, with its audit row
+            assert after[table] == before[table] + 1, f"{role} GET {url} did not register one row in {table}"
+            after[table] = before[table]
+        assert after == before, f"{role} GET {url} changed the database"
+
+
+# The GETs that register the document they hand out (an attendance sheet gets a verification code
+# and its fingerprint is kept, so the verification page recognises it), and the tables they add to.
+GET_REGISTERS = {"attendance.attendance_sheet": {"attendance_sheets", "audit_log"}}
 
 
 def _row_counts() -> dict[str, int]:

@@ -42,8 +42,19 @@ def _sqlite_begin(connection) -> None:
 
 
 def _may_write() -> bool:
-    """Whether the current unit of work may write: a non-GET request, a command or a task."""
-    return not has_request_context() or request.method not in READ_ONLY_METHODS
+    """Whether the current unit of work may write: a non-GET request, a GET view marked with
+    `writes`, a command or a task."""
+    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "writes_on_get", False)
+
+
+def writes(view):
+    """Mark a GET view that writes (e.g. registers the document it hands out), so that on SQLite its
+    transaction takes the write lock from the start like any other writer."""
+    view.writes_on_get = True
+    return view
 
 
 def lock(model, object_id: int):

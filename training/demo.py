@@ -19,7 +19,16 @@ from flask.cli import with_appcontext
 
 from training import demo_data as data
 from training.accounts.models import LearnerCategory, Role, User, UserRole
-from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
+from training.attendance import signatures
+from training.attendance.models import (
+    AttendanceMark,
+    AttendanceSignature,
+    MarkMethod,
+    MarkStatus,
+    SignatureDevice,
+    SignatureMethod,
+    SlotSignoff,
+)
 from training.audit.services import record
 from training.catalogue.models import (
     Course,
@@ -55,6 +64,7 @@ class Demo:
     busy: dict[User, list[tuple[datetime, datetime]]] = field(default_factory=lambda: defaultdict(list))
     rosters: dict[CourseSession, list[Enrolment]] = field(default_factory=dict)
     attended: dict[Enrolment, float] = field(default_factory=dict)
+    marks: list[AttendanceMark] = field(default_factory=list)
 
     @property
     def today(self) -> date:
@@ -123,6 +133,7 @@ def seed_demo(now: datetime) -> dict[str, int]:
     db.session.flush()
     for session, roster in demo.rosters.items():
         _add_attendance(demo, session, roster)
+    _add_signatures(demo)
     _add_signoffs(demo)
     _add_surveys(demo)
     db.session.flush()
@@ -362,7 +373,8 @@ def _add_attendance(demo: Demo, session: CourseSession, roster: list[Enrolment])
         if enrolment.status is EnrolmentStatus.CONFIRMED:
             statuses = _attendance_pattern(demo.rng, len(session.slots))[:len(elapsed)]
             for slot, status in zip(elapsed, statuses, strict=True):
-                db.session.add(_mark(demo, session, enrolment, slot, status))
+                demo.marks.append(_mark(demo, session, enrolment, slot, status))
+                db.session.add(demo.marks[-1])
             demo.attended[enrolment] = sum(s.counts_as_attended for s in statuses) / len(statuses)
 
 
@@ -403,7 +415,33 @@ def _add_signoffs(demo: Demo) -> None:
             if slot.ends_at <= demo.now and slot is not unsigned:
                 signed = min(slot.ends_at + timedelta(minutes=demo.rng.randint(2, 25)), demo.now)
                 signer = demo.rng.choice(session.trainers)
-                db.session.add(SlotSignoff(slot=slot, signed_by=signer, signed_at=signed))
+                marks = [m for m in demo.marks if m.slot_id == slot.id]
+                meaning = signatures.signoff_meaning(slot, len(marks), session.course.language)
+                db.session.add(SlotSignoff(slot=slot, signed_by=signer, signed_at=signed, signer_name=signer.name,
+                                           meaning=meaning, record_hash=signatures.roll_hash(
+                                               slot, marks, signed, signer.id, meaning)))
+
+
+def _add_signatures(demo: Demo) -> None:
+    """Most learners sign the half-days they attended: a drawn signature, sometimes their typed name."""
+    db.session.flush()
+    rng = random.Random(11)  # its own: the demo's other random choices stay as they were
+    for mark in demo.marks:
+        if not mark.status.counts_as_attended or rng.random() < 0.1:
+            continue
+        learner, drawn = mark.enrolment.user, rng.random() < 0.8
+        fields = {"signer_id": learner.id, "signer_name": learner.name, "signed_at": mark.marked_at,
+                  "meaning": signatures.mark_meaning(mark.slot, mark.status, mark.slot.session.course.language),
+                  "method": SignatureMethod.DRAWN if drawn else SignatureMethod.TYPED,
+                  "device": SignatureDevice.OWN if mark.method.by_learner else SignatureDevice.TRAINER,
+                  "drawing": _scribble(rng) if drawn else "", "typed_name": "" if drawn else learner.name}
+        db.session.add(AttendanceSignature(mark=mark, record_hash=signatures.signature_hash(mark, **fields),
+                                           **fields))
+
+
+def _scribble(rng: random.Random) -> str:
+    """A handwriting-like stroke across the signature box."""
+    return " ".join(f"{x},{50 + round(30 * ((x // 12) % 2 * 2 - 1) * rng.random())}" for x in range(20, 260, 6))
 
 
 def _add_surveys(demo: Demo) -> None:

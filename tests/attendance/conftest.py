@@ -43,3 +43,7 @@ def morning(today_session) -> Slot:
 @pytest.fixture
 def enrolments(today_session) -> list[Enrolment]:
     return sorted((e for e in db.session.scalars(db.select(Enrolment))), key=lambda e: e.user.name)
+
+
+# A drawn signature as the pad sends it: two strokes of integer points in the 300 x 100 box.
+DRAWING = "10,50 40,20 70,60 100,30 130,55;150,40 180,45 210,42"

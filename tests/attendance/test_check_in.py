@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
+from tests.attendance.conftest import DRAWING
 from tests.conftest import post_form
 from tests.factories import SessionFactory, UserFactory
 from training.attendance import services
@@ -24,7 +25,7 @@ def scan(client, token: str):
     page = client.get(f"/check-in/{token}")
     if page.status_code != 200:
         return page
-    return post_form(client, f"/check-in/{token}", {})
+    return post_form(client, f"/check-in/{token}", {"drawing": DRAWING})
 
 
 def stored_marks() -> list[AttendanceMark]:
@@ -134,7 +135,7 @@ def test_the_code_rotates(client, auth, trainer, morning):
 
 
 def test_trainer_overrides_a_self_check_in(ctx, trainer, morning, enrolments):
-    services.check_in(enrolments[0].user, services.checkin_token(morning))
+    services.check_in(enrolments[0].user, services.checkin_token(morning), drawing=DRAWING)
     mark = services.set_mark(trainer, morning, enrolments[0], MarkStatus.ABSENT, note="Parti après 10 min")
     db.session.commit()
     assert mark.method is MarkMethod.TRAINER and mark.status is MarkStatus.ABSENT

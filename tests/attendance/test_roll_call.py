@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from tests.conftest import post_form
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 from training.attendance import services
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus
 from training.audit.models import AuditEntry
@@ -74,15 +74,16 @@ def test_another_trainer_and_a_learner_cannot_see_or_mark(client, auth, morning,
 
 def test_sign_off_needs_a_complete_roll(client, auth, trainer, morning, enrolments):
     auth.sign_in(trainer)
-    response = post_form(client, f"/trainer/slots/{morning.id}/sign-off", {}, page=f"/trainer/slots/{morning.id}")
-    assert response.status_code == 422
+    response = post_form(client, f"/trainer/slots/{morning.id}/sign-off", {"password": PASSWORD},
+                         page=f"/trainer/slots/{morning.id}")
+    assert response.status_code == 409
     assert "Mark every learner before signing off" in response.get_data(as_text=True)
     assert services.signoff(morning) is None
 
 
 def test_after_sign_off_a_change_needs_a_reason_and_keeps_both_values(client, auth, trainer, morning, enrolments):
     services.mark_all_present(trainer, morning)
-    services.sign_off(trainer, morning)
+    services.sign_off(trainer, morning, PASSWORD)
     db.session.commit()
     auth.sign_in(trainer)
     url = f"/trainer/slots/{morning.id}/marks/{enrolments[1].id}"
@@ -101,11 +102,12 @@ def test_after_sign_off_a_change_needs_a_reason_and_keeps_both_values(client, au
 def test_hours_attended_for_a_mix_of_marks(ctx, trainer, today_session, enrolments):
     morning, afternoon = today_session.slots
     alice, bruno, chloe = enrolments
-    services.set_mark(trainer, morning, alice, MarkStatus.PRESENT)
-    services.set_mark(trainer, afternoon, alice, MarkStatus.LATE)
-    services.set_mark(trainer, morning, bruno, MarkStatus.EXCUSED)
-    services.set_mark(trainer, afternoon, bruno, MarkStatus.PRESENT)
-    services.set_mark(trainer, morning, chloe, MarkStatus.ABSENT)
+    with freeze_time(afternoon.starts_at):  # the afternoon has begun
+        services.set_mark(trainer, morning, alice, MarkStatus.PRESENT)
+        services.set_mark(trainer, afternoon, alice, MarkStatus.LATE)
+        services.set_mark(trainer, morning, bruno, MarkStatus.EXCUSED)
+        services.set_mark(trainer, afternoon, bruno, MarkStatus.PRESENT)
+        services.set_mark(trainer, morning, chloe, MarkStatus.ABSENT)
     db.session.commit()
     hours = services.learner_hours([alice.id, bruno.id, chloe.id])
     assert [hours[e.id]["hours_attended"] for e in enrolments] == [Decimal("7"), Decimal("3.5"), Decimal("0")]

@@ -107,7 +107,7 @@ def test_sheet_data_is_a_plain_dict_of_what_the_sheet_shows(sheet_session):
 
     morning, afternoon = data["slots"]
     assert (morning["start"], morning["end"], morning["hours"]) == ("09:00", "12:30", "3.5")
-    assert morning["signoff"]["text"] == "Signed off by Thomas Petit on 12 March 2026 at 12:41"
+    assert morning["signoff"]["text"] == "Signed off by Thomas Petit on 12 March 2026 at 12:41 (Paris time)"
     assert afternoon["signoff"] is None
     bruno_morning, bruno_afternoon = morning["marks"][2], afternoon["marks"][2]
     assert (bruno_morning["status_label"], bruno_morning["time"], bruno_morning["method_label"]) == (
@@ -186,7 +186,8 @@ def test_sheet_pdf_shows_course_learners_marks_hours_and_signoffs(sheet_session,
     for expected in ("AAV vector design and production", "Genopole Campus 1, salle 204, Evry", "Alice Archer",
                      "Bruno Blanc", "Thomas Petit", "12 March 2026", "09:00–12:30", "Excused", "Late",
                      "Self check-in", "100%", "50%", "R6332-26",
-                     "Signed off by Thomas Petit on 12 March 2026 at 12:41", "Not signed off yet", "Page 1 of"):
+                     "Signed off by Thomas Petit on 12 March 2026 at 12:41 (Paris time)", "Not signed off yet",
+                     "Page 1 of"):
         assert expected in text, f"{expected!r} is not on the sheet"
     assert "<b>Medical appointment</b>" in one_line(text)
     # pdftotext reads the narrow spaces of "3.5 / 7 h" as it pleases: compare without them.

@@ -148,7 +148,8 @@ def test_learner_journey(locale, journey, live_server, seed, clock):
     check_in_url = scan_trainer_code(trip, world)
     assert check_in_url.startswith(f"{live_server.url}/check-in/")
     trip.open(page, check_in_url, "check-in")
-    trip.submit(page, page.locator("main form button"), "checked-in")
+    draw_signature(page)
+    trip.submit(page, page.locator("main form button.btn-primary"), "checked-in")
     assert page.locator("main .alert-success[role=status]").count() == 1
 
     clock.move_to(world.slot_end + timedelta(minutes=10))
@@ -161,3 +162,15 @@ def test_learner_journey(locale, journey, live_server, seed, clock):
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.body()[:5] == b"%PDF-"
     trip.assert_clean()
+
+
+def draw_signature(page) -> None:
+    """Sign in the pad with the pointer, as a finger would: a zigzag across the box."""
+    box = page.locator("main canvas[data-pad]").bounding_box()
+    page.mouse.move(box["x"] + 10, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(box["x"] + 10 + step * (box["width"] - 20) / 25,
+                        box["y"] + box["height"] * (0.3 if step % 2 else 0.7))
+    page.mouse.up()
+    assert page.input_value("main [name=drawing]").count(",") >= 5

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import data
 from tests.e2e.support import sign_in
-from tests.factories import PARIS, paris
+from tests.factories import PARIS, PASSWORD, paris
 from training.catalogue.models import Track
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
@@ -74,6 +74,7 @@ def test_trainer_journey(locale, journey, seed, clock):
     assert [count(page, s) for s in ("present", "absent", "late", "unmarked")] == [1, 1, 1, 0]
     trip.seen(page, "roll-call-marked")
 
+    page.fill('form[action$="/sign-off"] [name=password]', PASSWORD)  # the trainer signs with their password
     trip.submit(page, page.locator('form[action$="/sign-off"] button'), "roll-call-signed")
     assert world.trainer_name in page.get_by_test_id("signoff").inner_text()
     assert page.locator('form[action$="/sign-off"]').count() == 0

@@ -223,6 +223,19 @@ class EnrolmentList(BaseModel):
     items: list[EnrolmentOut]
 
 
+class SignatureOut(BaseModel):
+    """A learner's signature of the half-day: who, when, what it means, and whether it still
+    matches the mark (false once the mark changed after signing)."""
+
+    signer: str
+    signed_at: datetime
+    meaning: str
+    method: Literal["drawn", "typed"]
+    device: Literal["own", "trainer"]
+    record_hash: str
+    intact: bool
+
+
 class MarkOut(BaseModel):
     enrolment_id: int
     learner: str
@@ -232,6 +245,7 @@ class MarkOut(BaseModel):
     marked_by: str | None
     marked_at: datetime | None
     checked_in_at: datetime | None
+    signature: SignatureOut | None = None
 
 
 class SlotAttendance(BaseModel):
@@ -242,6 +256,7 @@ class SlotAttendance(BaseModel):
     hours: float
     signed_off_by: str | None
     signed_off_at: datetime | None
+    signed_off_meaning: str | None = None
     marks: list[MarkOut]
 
 

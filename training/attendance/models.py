@@ -6,10 +6,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from training.accounts.models import User
-from training.catalogue.models import Slot
+from training.catalogue.models import CourseSession, Slot
 from training.enrolment.models import Enrolment
 from training.enums import LabelledEnum, labels
 from training.extensions import db, enum_type, utcnow
@@ -40,6 +40,43 @@ class MarkMethod(LabelledEnum):
     SELF_CHECKIN = "self_checkin"
     ADMIN = "admin"
     API = "api"
+
+    @property
+    def by_learner(self) -> bool:
+        """Whether the learner made the mark themselves (it never overrides anyone else's)."""
+        return self is MarkMethod.SELF_CHECKIN
+
+
+MARK_METHOD_LABELS = labels({
+    MarkMethod.TRAINER: _l("Trainer"),
+    MarkMethod.SELF_CHECKIN: _l("Self check-in"),
+    MarkMethod.ADMIN: _l("Training office"),
+    MarkMethod.API: _l("API"),
+})
+
+
+class SignatureMethod(LabelledEnum):
+    DRAWN = "drawn"
+    TYPED = "typed"
+
+
+SIGNATURE_METHOD_LABELS = labels({
+    SignatureMethod.DRAWN: _l("drawn signature"),
+    SignatureMethod.TYPED: _l("typed signature"),
+})
+
+
+class SignatureDevice(LabelledEnum):
+    """Where the learner signed: their own signed-in device, or the trainer's with their password."""
+
+    OWN = "own"
+    TRAINER = "trainer"
+
+
+SIGNATURE_DEVICE_LABELS = labels({
+    SignatureDevice.OWN: _l("on their own device, signed in"),
+    SignatureDevice.TRAINER: _l("on the trainer's device, with their password"),
+})
 
 
 class AttendanceMark(db.Model):
@@ -82,14 +119,92 @@ class AttendanceMark(db.Model):
     )
 
 
+class AttendanceSignature(db.Model):
+    """A learner's electronic signature of one half-day (21 CFR 11.50, 11.70).
+
+    It shows who signed (the name as it was), when, and what it means, and carries the SHA-256
+    of what was signed (`record_hash`, see `training.attendance.signatures`): a later change of
+    the mark no longer matches it, so the signature cannot be moved to another value. Rows are
+    only ever inserted (database triggers refuse UPDATE and DELETE).
+    """
+
+    __tablename__ = "attendance_signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mark_id: Mapped[int] = mapped_column(sa.ForeignKey("attendance_marks.id"), index=True)
+    signer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    signer_name: Mapped[str] = mapped_column(sa.String(200))
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    meaning: Mapped[str] = mapped_column(sa.Text)
+    method: Mapped[SignatureMethod] = mapped_column(enum_type(SignatureMethod, "signature_method"))
+    device: Mapped[SignatureDevice] = mapped_column(enum_type(SignatureDevice, "signature_device"))
+    # The drawn strokes ("x,y x,y;x,y ...", integers in a 300 x 100 box), or the typed name.
+    drawing: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    typed_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    record_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    mark: Mapped[AttendanceMark] = relationship()
+    signer: Mapped[User] = relationship()
+
+
 class SlotSignoff(db.Model):
-    """A trainer's signature closing the roll of a slot."""
+    """A trainer's signature closing the roll of a slot: name, time, meaning, and the hash of the
+    roll as it was signed (every mark and learner signature)."""
 
     __tablename__ = "slot_signoffs"
 
     slot_id: Mapped[int] = mapped_column(sa.ForeignKey("slots.id", ondelete="CASCADE"), primary_key=True)
     signed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signer_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    meaning: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    record_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
 
     slot: Mapped[Slot] = relationship()
     signed_by: Mapped[User] = relationship()
+
+
+class AttendanceSheet(db.Model):
+    """One attendance sheet handed out: its bytes, their SHA-256, and the digest of the attendance
+    it shows. The same attendance gives back the same stored document; a dropped PDF is
+    recognised by its fingerprint on the verification page."""
+
+    __tablename__ = "attendance_sheets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content_digest: Mapped[str] = mapped_column(sa.String(64))
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    generated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    generated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    learners: Mapped[int] = mapped_column(default=0)
+    half_days: Mapped[int] = mapped_column(default=0)
+    signatures: Mapped[int] = mapped_column(default=0)
+
+    session: Mapped[CourseSession] = relationship()
+    generated_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("session_id", "content_digest"),)
+
+
+# Signatures are never edited nor removed, whatever the code does (as the audit log).
+APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER attendance_signatures_no_update BEFORE UPDATE ON attendance_signatures "
+    "BEGIN SELECT RAISE(ABORT, 'attendance_signatures is append-only'); END",
+    "CREATE TRIGGER attendance_signatures_no_delete BEFORE DELETE ON attendance_signatures "
+    "BEGIN SELECT RAISE(ABORT, 'attendance_signatures is append-only'); END",
+]
+APPEND_ONLY_POSTGRESQL = [
+    "CREATE OR REPLACE FUNCTION attendance_signatures_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'attendance_signatures is append-only'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER attendance_signatures_no_update_delete BEFORE UPDATE OR DELETE ON attendance_signatures "
+    "FOR EACH ROW EXECUTE FUNCTION attendance_signatures_append_only()",
+]
+for _statement in APPEND_ONLY_SQLITE:
+    sa.event.listen(AttendanceSignature.__table__, "after_create",
+                    sa.DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in APPEND_ONLY_POSTGRESQL:
+    sa.event.listen(AttendanceSignature.__table__, "after_create",
+                    sa.DDL(_statement).execute_if(dialect="postgresql"))

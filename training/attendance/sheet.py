@@ -1,21 +1,29 @@
-"""The attendance sheet of a session ("feuille d'émargement", Code du travail R6332-26), as a PDF.
+"""The attendance sheet of a session ("feuille d'émargement", Code du travail R6332-26), as a PDF/A-3b.
 
-One line per confirmed learner and half-day: the mark, its time and how it was made (the
-electronic signature), and under each half-day the trainer's sign-off. `sheet_data` turns
-the session into the plain dict the template reads; `render_sheet` makes the PDF.
+One line per confirmed learner and half-day: the mark, its time, how it was made, and the
+learner's signature with its manifestation (name, date and time, meaning: 21 CFR 11.50); under
+each half-day the trainer's sign-off. `sheet_data` turns the session into the plain dict the
+template reads; `issue_sheet` renders it once per state of the attendance and keeps the bytes
+with their SHA-256, so that the same attendance gives back the same document and the
+verification page recognises a printed or dropped sheet by its code or its fingerprint.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import force_locale, format_date, format_percent, gettext, lazy_gettext, lazy_pgettext
+from flask_babel import force_locale, format_date, format_percent, gettext, lazy_pgettext
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from training.accounts.models import User
-from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
+from training.attendance import signatures
+from training.attendance.models import AttendanceMark, AttendanceSheet, AttendanceSignature, MarkStatus, SlotSignoff
+from training.audit.services import record
 from training.catalogue.models import CourseSession, SessionStatus, Slot
 from training.core.filters import date_range, hours
 from training.enrolment.models import Enrolment, EnrolmentStatus
@@ -23,18 +31,11 @@ from training.extensions import db
 from training.pdf import render_pdf
 from training.text import fold
 from training.timezones import PARIS
+from training.urls import external_url
 
 PROVIDER = "GenoTher Training"
 # The sheet needs people's names, not their roles (which User loads eagerly by default).
 NO_ROLES = lazyload(User.roles)
-
-# How the mark was made: it stands for the learner's electronic signature.
-METHOD_LABELS = {
-    MarkMethod.TRAINER: lazy_gettext("Trainer"),
-    MarkMethod.SELF_CHECKIN: lazy_gettext("Self check-in"),
-    MarkMethod.ADMIN: lazy_gettext("Training office"),
-    MarkMethod.API: lazy_gettext("API"),
-}
 
 # One-letter codes of the summary table, explained in its legend.
 STATUS_CODES = {
@@ -45,10 +46,68 @@ STATUS_CODES = {
 }
 
 
-def render_sheet(session: CourseSession) -> bytes:
-    """The attendance sheet of `session` as PDF bytes, in the language of its course."""
+PDF_VARIANT = "pdf/a-3b"
+
+
+def render_sheet(session: CourseSession, *, code: str = "") -> bytes:
+    """The attendance sheet of `session` as PDF/A-3b bytes, in the language of its course."""
     with force_locale(session.course.language):
-        return render_pdf("attendance/sheet.html", sheet_data(session))
+        return _render(sheet_data(session), code)
+
+
+def _render(data: dict, code: str) -> bytes:
+    verify_url = external_url("certificates.verify", code=code) if code else ""
+    data = {**data, "generated": _moment(datetime.now(UTC)), "code": code, "verify_url": verify_url}
+    return render_pdf("attendance/sheet.html", data, pdf_variant=PDF_VARIANT)
+
+
+def content_digest(data: dict) -> str:
+    """The SHA-256 of what a sheet shows (its generation time apart): equal for equal attendance."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def issue_sheet(actor, session: CourseSession) -> AttendanceSheet:
+    """The sheet of the attendance as it is now: the one already handed out for this state, or a new
+    one rendered, registered (code, SHA-256, counts) and audited."""
+    with force_locale(session.course.language):
+        data = sheet_data(session)
+        digest = content_digest(data)
+        found = db.session.scalar(sa.select(AttendanceSheet).where(
+            AttendanceSheet.session_id == session.id, AttendanceSheet.content_digest == digest))
+        if found is not None:
+            return found
+        code = secrets.token_urlsafe(18)
+        pdf = _render(data, code)
+    sheet = AttendanceSheet(
+        session_id=session.id, code=code, content_digest=digest, sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf,
+        generated_at=datetime.now(UTC), generated_by_id=getattr(actor, "id", None), learners=len(data["learners"]),
+        half_days=len(data["slots"]), signatures=sum(1 for slot in data["slots"] for mark in slot["marks"]
+                                                     if mark["signature"] and mark["signature"]["intact"]))
+    db.session.add(sheet)
+    db.session.flush()
+    record(actor, "attendance.sheet_issued", sheet, after={
+        "session_id": session.id, "code": code, "sha256": sheet.sha256, "content_digest": digest,
+        "learners": sheet.learners, "half_days": sheet.half_days, "signatures": sheet.signatures})
+    return sheet
+
+
+def sheet_by_code(code: str) -> AttendanceSheet | None:
+    """The sheet handed out with this verification code."""
+    if not code or len(code) > 64:
+        return None
+    return db.session.scalar(sa.select(AttendanceSheet).where(AttendanceSheet.code == code))
+
+
+def sheet_by_fingerprint(pdf: bytes) -> AttendanceSheet | None:
+    """The sheet whose bytes are exactly these: an edited PDF finds nothing."""
+    return db.session.scalar(sa.select(AttendanceSheet).where(
+        AttendanceSheet.sha256 == hashlib.sha256(pdf).hexdigest()))
+
+
+def is_current(sheet: AttendanceSheet) -> bool:
+    """Whether the attendance is still what the sheet shows (no correction since)."""
+    with force_locale(sheet.session.course.language):
+        return content_digest(sheet_data(sheet.session)) == sheet.content_digest
 
 
 def sheet_data(session: CourseSession) -> dict:
@@ -58,6 +117,7 @@ def sheet_data(session: CourseSession) -> dict:
         slots = list(session.slots)
         enrolments = _confirmed_enrolments(session.id)
         marks = _marks(session.id)
+        signed = signatures.latest_signatures([mark.id for mark in marks.values()])
         signoffs = _signoffs(session.id)
         return {
             "provider": PROVIDER,
@@ -65,10 +125,9 @@ def sheet_data(session: CourseSession) -> dict:
             "course": {"title": course.title, "version": course.version, "track": course.track.label},
             "session": _session_info(session, slots),
             "trainers": sorted((trainer.name for trainer in session.trainers), key=fold),
-            "slots": [_slot_info(slot, enrolments, marks, signoffs.get(slot.id)) for slot in slots],
+            "slots": [_slot_info(slot, enrolments, marks, signed, signoffs.get(slot.id)) for slot in slots],
             "learners": [_learner_totals(enrolment, slots, marks) for enrolment in enrolments],
             "codes": [{"code": str(code), "label": status.label} for status, code in STATUS_CODES.items()],
-            "generated": _moment(datetime.now(UTC)),
         }
 
 
@@ -138,7 +197,8 @@ def _session_info(session: CourseSession, slots: list[Slot]) -> dict:
     }
 
 
-def _slot_info(slot: Slot, enrolments: list[Enrolment], marks: dict, signoff: SlotSignoff | None) -> dict:
+def _slot_info(slot: Slot, enrolments: list[Enrolment], marks: dict, signed: dict,
+               signoff: SlotSignoff | None) -> dict:
     """One half-day: when, its sign-off, and a cell per learner (in the order of `enrolments`)."""
     start, end = _paris(slot.starts_at), _paris(slot.ends_at)
     return {
@@ -150,40 +210,64 @@ def _slot_info(slot: Slot, enrolments: list[Enrolment], marks: dict, signoff: Sl
         "start": _clock(start),
         "end": _clock(end),
         "hours": hours(slot.hours),
-        "signoff": _signoff_info(signoff),
-        "marks": [_mark_info(marks.get((enrolment.id, slot.id)), start) for enrolment in enrolments],
+        "signoff": _signoff_info(signoff, [m for (_e, slot_id), m in marks.items() if slot_id == slot.id]),
+        "marks": [_mark_info(mark := marks.get((enrolment.id, slot.id)), start,
+                             signed.get(mark.id) if mark else None) for enrolment in enrolments],
     }
 
 
-def _signoff_info(signoff: SlotSignoff | None) -> dict | None:
+def _signoff_info(signoff: SlotSignoff | None, marks: list[AttendanceMark]) -> dict | None:
+    """The trainer's signature: printed name, date and time, meaning, and whether the roll still matches it."""
     if signoff is None:
         return None
     when = _moment(signoff.signed_at)
-    name = signoff.signed_by.name
-    text = gettext("Signed off by %(name)s on %(date)s at %(time)s", name=name, **when)
-    return {"name": name, **when, "text": text}
+    name = signoff.signer_name or signoff.signed_by.name
+    text = gettext("Signed off by %(name)s on %(date)s at %(time)s (Paris time)", name=name, **when)
+    intact = signoff.record_hash == signatures.roll_hash(signoff.slot, marks, signoff.signed_at,
+                                                         signoff.signed_by_id, signoff.meaning)
+    return {"name": name, **when, "text": text, "meaning": signoff.meaning, "hash": signoff.record_hash[:16],
+            "intact": intact or not signoff.record_hash}
 
 
-def _mark_info(mark: AttendanceMark | None, slot_start: datetime) -> dict:
+def _signature_info(signature: AttendanceSignature | None) -> dict | None:
+    """A learner's signature as printed: drawing or typed name, and its manifestation (§11.50)."""
+    if signature is None:
+        return None
+    when = _moment(signature.signed_at)
+    return {
+        "svg": signatures.drawing_svg(signature.drawing) if signature.drawing else "",
+        "typed": signature.typed_name,
+        "text": gettext("Signed by %(name)s on %(date)s at %(time)s (Paris time)", name=signature.signer_name,
+                        **when),
+        "short": gettext("%(name)s, %(time)s", name=signature.signer_name, time=when["time"]),
+        "meaning": signature.meaning,
+        "how": f"{signature.method.label}, {signature.device.label}",
+        "hash": signature.record_hash[:12],
+        "intact": signatures.is_intact(signature),
+    }
+
+
+def _mark_info(mark: AttendanceMark | None, slot_start: datetime, signature: AttendanceSignature | None) -> dict:
     """A learner's line for one half-day; the time is the check-in (or arrival) time, else the mark's."""
     if mark is None:
         return {"status": None, "status_label": gettext("Not marked"), "code": "–", "time": "",
-                "method": None, "method_label": "", "marked_by": "", "note": ""}
+                "method": None, "method_label": "", "marked_by": "", "note": "", "signature": None}
     moment = _paris(mark.checked_in_at or mark.marked_at)
     time = _clock(moment)
     if moment.date() != slot_start.date():  # a later correction: say which day
         time = f"{format_date(moment.date(), 'dd/MM')} {time}"
-    self_made = mark.method is MarkMethod.SELF_CHECKIN
+    self_made = mark.method.by_learner
     return {
         "status": mark.status.value,
         "status_label": mark.status.label,
         "code": str(STATUS_CODES[mark.status]),
         "time": time,
         "method": mark.method.value,
-        "method_label": str(METHOD_LABELS[mark.method]),
+        "method_label": mark.method.label,
         # Who made the mark, unless the learner checked in themselves.
         "marked_by": "" if self_made else mark.marked_by.name,
         "note": mark.note,
+        "signature": _signature_info(signature),
     }
 
 

@@ -11,13 +11,14 @@ from flask_login import current_user, login_required
 
 from training.accounts.auth import roles_required
 from training.accounts.models import Role
-from training.attendance import services
-from training.attendance.forms import ButtonForm, MarkForm
+from training.attendance import services, signatures
+from training.attendance.forms import ButtonForm, MarkForm, SignatureForm, SignOffForm, TrainerDeviceSignatureForm
 from training.attendance.models import MarkStatus
 from training.catalogue.models import CourseSession, Slot
+from training.database import writes
 from training.enrolment.models import Enrolment
 from training.errors import DomainError
-from training.extensions import db
+from training.extensions import db, rate_limit
 from training.timezones import PARIS
 from training.urls import external_url
 
@@ -80,13 +81,19 @@ def roll_call(slot_id: int):
     return _render_roll(slot)
 
 
-def _render_roll(slot: Slot, errors: dict | None = None, status: int = 200):
+def _render_roll(slot: Slot, errors: dict | None = None, status: int = 200, signoff_form: SignOffForm | None = None):
     roster = services.roster(slot)
     counts = {s.value: sum(1 for _e, m in roster if m and m.status is s) for s in MarkStatus}
+    signed = signatures.latest_signatures([m.id for _e, m in roster if m])
+    signed = {mark_id: (signature, signatures.is_intact(signature)) for mark_id, signature in signed.items()}
+    done = services.signoff(slot)
     return render_template("attendance/roll_call.html", slot=slot, session=slot.session, roster=roster,
-                           counts=counts, unmarked=sum(1 for _e, m in roster if m is None),
-                           signoff=services.signoff(slot), form=MarkForm(), button=ButtonForm(),
-                           statuses=list(MarkStatus), errors=errors or {}), status
+                           counts=counts, unmarked=sum(1 for _e, m in roster if m is None), signed=signed,
+                           signoff=done, signoff_intact=done is None or services.signoff_intact(done),
+                           form=MarkForm(), button=ButtonForm(), signoff_form=signoff_form or SignOffForm(),
+                           opens_at=services.opens_at(slot), is_open=datetime.now(UTC) >= services.opens_at(slot),
+                           statuses=list(MarkStatus),
+                           errors=errors or {}), status
 
 
 @bp.post("/trainer/slots/<int:slot_id>/marks/<int:enrolment_id>")
@@ -98,7 +105,7 @@ def set_mark(slot_id: int, enrolment_id: int):
     if enrolment is None or enrolment.session_id != slot.session_id:
         abort(404)
     form = MarkForm()
-    error = None
+    error, status = None, 422
     if not form.validate_on_submit():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     else:
@@ -106,15 +113,15 @@ def set_mark(slot_id: int, enrolment_id: int):
             mark = services.set_mark(current_user, slot, enrolment, MarkStatus(form.status.data),
                                      note=form.note.data or "", reason=form.reason.data)
         except DomainError as refused:
-            error = refused.message
+            error, status = refused.message, refused.status_code
         else:
             db.session.commit()
     if _wants_json():
         if error:
-            return jsonify(error=error), 422
+            return jsonify(error=error), status
         return jsonify(_mark_json(mark))
     if error:
-        return _render_roll(slot, errors={enrolment.id: error}, status=422)
+        return _render_roll(slot, errors={enrolment.id: error}, status=status)
     return redirect(url_for("attendance.roll_call", slot_id=slot.id, _anchor=f"learner-{enrolment.id}"))
 
 
@@ -134,7 +141,11 @@ def all_present(slot_id: int):
     """Mark every learner not yet marked as present."""
     slot = slot_for(slot_id)
     ButtonForm().validate_on_submit() or abort(400)
-    count = services.mark_all_present(current_user, slot)
+    try:
+        count = services.mark_all_present(current_user, slot)
+    except DomainError as refused:
+        flash(refused.message, "danger")
+        return _render_roll(slot, status=refused.status_code)
     db.session.commit()
     flash(_("%(num)d learners marked present.", num=count), "success")
     return redirect(url_for("attendance.roll_call", slot_id=slot.id))
@@ -142,15 +153,20 @@ def all_present(slot_id: int):
 
 @bp.post("/trainer/slots/<int:slot_id>/sign-off")
 @trainer_or_admin
+@rate_limit("SIGN_IN_RATE_LIMIT")
 def sign_off(slot_id: int):
-    """Sign the roll off: the trainer's signature, with their name and the time."""
+    """Sign the roll off with the trainer's password: their signature, with their name, the time and its meaning."""
     slot = slot_for(slot_id)
-    ButtonForm().validate_on_submit() or abort(400)
+    form = SignOffForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _render_roll(slot, status=422, signoff_form=form)
     try:
-        services.sign_off(current_user, slot)
+        services.sign_off(current_user, slot, form.password.data)
     except DomainError as refused:
         flash(refused.message, "danger")
-        return _render_roll(slot, status=422)
+        return _render_roll(slot, status=refused.status_code, signoff_form=form)
     db.session.commit()
     flash(_("The half-day is signed off. Later changes will need a reason."), "success")
     return redirect(url_for("attendance.roll_call", slot_id=slot.id))
@@ -178,14 +194,47 @@ def _qr_svg(slot: Slot) -> str:
     return segno.make(url, error="m").svg_inline(omitsize=True, dark="#0b2530", title=_("Check-in code"))
 
 
+@bp.route("/trainer/slots/<int:slot_id>/signatures/<int:enrolment_id>", methods=["GET", "POST"])
+@trainer_or_admin
+@rate_limit("SIGN_IN_RATE_LIMIT")
+def sign_on_device(slot_id: int, enrolment_id: int):
+    """A learner signs their half-day on the trainer's phone: drawn or typed, with their own password."""
+    slot = slot_for(slot_id)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.session_id != slot.session_id:
+        abort(404)
+    form = TrainerDeviceSignatureForm()
+    mark = services.current_mark(slot, enrolment)
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("attendance/sign.html", slot=slot, enrolment=enrolment, mark=mark, form=form,
+                               error=None), status
+    try:
+        services.sign_on_trainer_device(current_user, slot, enrolment, form.password.data,
+                                        drawing=form.drawing.data or "", typed_name=form.typed_name.data or "")
+    except DomainError as refused:
+        return render_template("attendance/sign.html", slot=slot, enrolment=enrolment, mark=mark, form=form,
+                               error=refused.message), refused.status_code
+    db.session.commit()
+    flash(_("%(name)s has signed this half-day.", name=enrolment.user.name), "success")
+    return redirect(url_for("attendance.roll_call", slot_id=slot.id, _anchor=f"learner-{enrolment.id}"))
+
+
 @bp.get("/trainer/sessions/<int:session_id>/attendance-sheet.pdf")
 @trainer_or_admin
+@writes
 def attendance_sheet(session_id: int):
-    """The signed attendance sheet (feuille d'émargement) of the session as a PDF."""
-    from training.attendance.sheet import render_sheet
+    """The attendance sheet (feuille d'émargement) of the session as it stands, as a PDF/A-3b.
+
+    Registered once per state of the attendance (code and fingerprint), so the verification
+    page recognises it; the same attendance gives back the same document.
+    """
+    from training.attendance.sheet import issue_sheet
 
     session = session_for(session_id)
-    return render_sheet(session), 200, {
+    sheet = issue_sheet(current_user, session)
+    db.session.commit()
+    return sheet.pdf, 200, {
         "Content-Type": "application/pdf",
         "Content-Disposition": f'inline; filename="emargement-{session.course.slug}-{session.id}.pdf"'}
 
@@ -196,22 +245,26 @@ def attendance_sheet(session_id: int):
 def check_in(token: str):
     """What a learner sees after scanning the code: the half-day, and a button to check in."""
     try:
-        slot = db.session.get(Slot, services.read_checkin_token(token))
+        slot, _enrolment = services.checkin_slot(current_user, token)
     except services.CheckInRefused as refused:
         return render_template("attendance/check_in.html", error=refused.message, slot=None), 403
-    if slot is None:
-        abort(404)
-    return render_template("attendance/check_in.html", slot=slot, token=token, form=ButtonForm(), error=None)
+    return render_template("attendance/check_in.html", slot=slot, token=token, form=SignatureForm(), error=None)
 
 
 @bp.post("/check-in/<token>")
 @login_required
 def confirm_check_in(token: str):
-    """Mark the signed-in learner present, if the code, their seat and the time allow it."""
-    ButtonForm().validate_on_submit() or abort(400)
+    """Mark the signed-in learner present and take their signature, if the code, their seat and the time allow."""
+    form = SignatureForm()
+    form.validate_on_submit() or abort(400)
     try:
-        mark = services.check_in(current_user, token)
-    except services.CheckInRefused as refused:
-        return render_template("attendance/check_in.html", error=refused.message, slot=None), 403
+        mark = services.check_in(current_user, token, drawing=form.drawing.data or "",
+                                 typed_name=form.typed_name.data or "")
+    except services.SignatureError as refused:
+        slot, _enrolment = services.checkin_slot(current_user, token)
+        return render_template("attendance/check_in.html", slot=slot, token=token, form=form,
+                               error=None, signature_error=refused.message), 422
+    except DomainError as refused:
+        return render_template("attendance/check_in.html", error=refused.message, slot=None), refused.status_code
     db.session.commit()
     return render_template("attendance/check_in.html", slot=mark.slot, mark=mark, done=True, error=None)

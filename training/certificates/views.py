@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from training.attendance import sheet as sheets
 from training.certificates import services
 from training.certificates.forms import VerifyForm
 from training.extensions import limiter
@@ -27,9 +28,9 @@ def verify_form():
         form.code.errors.append(_("Type the code, or choose the PDF file."))
         return render_template("certificates/verify_form.html", form=form, not_found=None), 422
     if form.validate_on_submit():
-        certificate = _lookup(form)
-        if certificate is not None:
-            return redirect(url_for("certificates.verify", code=certificate.code))
+        document = _lookup(form)
+        if document is not None:
+            return redirect(url_for("certificates.verify", code=document.code))
         message = (_("This file is not a certificate issued by GenoTher Training, or it was changed after it "
                      "was issued.") if form.document.data else _("No certificate has this code."))
         return render_template("certificates/verify_form.html", form=form, not_found=message), 404
@@ -37,10 +38,14 @@ def verify_form():
 
 
 def _lookup(form: VerifyForm):
+    """The certificate or attendance sheet with this code, or with exactly these bytes."""
     if form.document.data:
         data = form.document.data.read(MAX_PDF_BYTES + 1)
-        return services.by_fingerprint(data) if len(data) <= MAX_PDF_BYTES else None
-    return services.by_code((form.code.data or "").strip())
+        if len(data) > MAX_PDF_BYTES:
+            return None
+        return services.by_fingerprint(data) or sheets.sheet_by_fingerprint(data)
+    code = (form.code.data or "").strip()
+    return services.by_code(code) or sheets.sheet_by_code(code)
 
 
 @bp.get("/verify/<code>")
@@ -49,6 +54,10 @@ def verify(code: str):
     """Everything the certificate says, its status and its fingerprint: an edited PDF cannot pass."""
     certificate = services.by_code(code)
     if certificate is None:
+        sheet = sheets.sheet_by_code(code)
+        if sheet is not None:
+            return render_template("certificates/verify_sheet.html", sheet=sheet, session=sheet.session,
+                                   course=sheet.session.course, current=sheets.is_current(sheet))
         return render_template("certificates/verify_form.html", form=VerifyForm(),
                                not_found=_("No certificate has this code.")), 404
     return render_template("certificates/verify.html", certificate=certificate,
