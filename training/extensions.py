@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import enum
+import logging
+import sys
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -88,11 +92,64 @@ babel = Babel()
 cache = Cache()
 # Keyed on the client address as the WSGI server sees it; behind a proxy, ProxyFix (PROXY_COUNT,
 # the number of trusted proxies) sets it, so a spoofed X-Forwarded-For does not reset it.
+# When Redis stops answering, RATELIMIT_IN_MEMORY_FALLBACK_ENABLED (config.py) makes it count the
+# same limits in this process's memory, and try Redis again now and then.
 limiter = Limiter(key_func=get_remote_address)
 
 
 def rate_limit(setting: str, methods: tuple[str, ...] = ("POST",)):
     """Limit a view by the number in config `setting` (e.g. "10 per minute"), per client address."""
-    from flask import current_app
-
     return limiter.limit(lambda: current_app.config[setting], methods=list(methods))
+
+
+class RedisOutage:
+    """What this process knows of Redis failures: when the last one happened and was logged.
+
+    Redis is optional at run time: without it the catalogue is not cached and rate limits
+    count per process. Every failure is reported here, so the log says so once a minute
+    rather than on every request, and the cache leaves Redis alone for a few seconds rather
+    than wait for a connection timeout on every page.
+    """
+
+    WARN_EVERY = 60.0
+    RETRY_AFTER = 5.0
+
+    def __init__(self) -> None:
+        self.failed_at: float | None = None
+        self.warned_at: float | None = None
+
+    def report(self, seen_by: str, error: BaseException | None) -> None:
+        """Note a failure; log one warning unless one was logged less than a minute ago."""
+        now = time.monotonic()
+        self.failed_at = now
+        if self.warned_at is None or now - self.warned_at >= self.WARN_EVERY:
+            self.warned_at = now
+            current_app.logger.warning(
+                "Redis unavailable, seen by the %s; until it answers, the catalogue is not cached and "
+                "rate limits count per process: %s", seen_by, error or "no error given")
+
+    def worth_trying(self) -> bool:
+        """Whether the last failure is old enough to try Redis again."""
+        return self.failed_at is None or time.monotonic() - self.failed_at >= self.RETRY_AFTER
+
+
+def redis_outage() -> RedisOutage:
+    """The current app's record of Redis failures (one app per process in production)."""
+    return current_app.extensions.setdefault("redis_outage", RedisOutage())
+
+
+class _LimiterFallbackLog(logging.Filter):
+    """Flask-Limiter's "storage unreachable" warning, said through `RedisOutage.report` instead.
+
+    Flask-Limiter logs it, without the error, each time it falls back to memory: while Redis
+    flaps, every few seconds. It logs from inside its `except` block, so the error is at hand.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (has_app_context() and record.getMessage().startswith("Rate limit storage unreachable")):
+            return True
+        redis_outage().report("rate limiter", sys.exc_info()[1])
+        return False
+
+
+logging.getLogger("flask-limiter").addFilter(_LimiterFallbackLog())

@@ -7,7 +7,6 @@ from email import message_from_bytes
 import pytest
 from flask import Blueprint
 
-from tests.conftest import free_port
 from training import create_app
 from training.email import send_email
 from training.extensions import db
@@ -73,21 +72,10 @@ def test_security_headers(client):
 
 
 def test_healthz(client):
+    """Liveness: the database only (Redis is optional; /readyz reports it, tests/core/test_redis_optional.py)."""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "redis": "not configured"}
-
-
-def test_healthz_checks_redis_when_it_is_configured(app, client, redis_url):
-    app.config["REDIS_URL"] = redis_url
-    assert client.get("/healthz").json == {"status": "ok", "database": "ok", "redis": "ok"}
-
-
-def test_healthz_answers_503_when_redis_is_down(app, client):
-    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json == {"status": "error", "database": "ok", "redis": "unreachable"}
+    assert response.json == {"status": "ok", "database": "ok"}
 
 
 def test_pages_use_the_vendored_bootstrap_only(client):

@@ -31,7 +31,7 @@ def courses():
         }
         return current_app.json.dumps(serializers.dump(schemas.CourseList, body))
 
-    text = cache.cached("api-courses", query.args(per_page=query.per_page), render)
+    text = cache.cached("api-courses", {**query.args(), "per_page": str(query.per_page)}, render)
     return current_app.response_class(text, mimetype="application/json")
 
 

@@ -20,7 +20,7 @@ bp = Blueprint("catalogue", __name__)
 def index():
     """Published courses, filtered, searched, sorted and paginated from the URL's arguments."""
     query = queries.parse_query(request.args)
-    args = query.args(per_page=query.per_page)
+    args = {**query.args(), "per_page": str(query.per_page)}  # the cache key: every argument that changes the page
 
     def render_results() -> str:
         return render_template(

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from training.core.navigation import template_helpers
-from training.extensions import db
+from training.extensions import db, redis_outage
 
 bp = Blueprint("core", __name__)
 bp.app_context_processor(template_helpers)
@@ -35,10 +35,30 @@ def refuse_nul_characters():
 
 @bp.get("/healthz")
 def healthz():
-    """Database and Redis reachability, for the load balancer: 503 when either is down."""
+    """Liveness: 200 while this instance can serve pages, that is while its database answers.
+
+    Redis is not checked: without it pages are still served (see `readyz`).
+    """
+    database = _database_state()
+    if database != "ok":
+        return jsonify(status="down", database=database), 503
+    return jsonify(status="ok", database=database)
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: each dependency `ok` or `down`; 503 when the database is down.
+
+    Redis down answers 200 with status "degraded": every instance shares the one Redis, so
+    taking them out of service for it would stop a site that still works (the catalogue is
+    just not cached and rate limits count per process). Monitoring alerts on "degraded".
+    """
     checks = {"database": _database_state(), "redis": _redis_state()}
-    healthy = all(state in ("ok", "not configured") for state in checks.values())
-    return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503
+    if checks["database"] != "ok":
+        status = "down"
+    else:
+        status = "degraded" if checks["redis"] == "down" else "ok"
+    return jsonify(status=status, **checks), 503 if status == "down" else 200
 
 
 def _database_state() -> str:
@@ -46,7 +66,7 @@ def _database_state() -> str:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
         current_app.logger.exception("health check: database unreachable")
-        return "unreachable"
+        return "down"
     return "ok"
 
 
@@ -55,10 +75,11 @@ def _redis_state() -> str:
     if not url:
         return "not configured"
     try:
-        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        current_app.logger.exception("health check: Redis unreachable")
-        return "unreachable"
+        with redis.Redis.from_url(url, **current_app.config["REDIS_TIMEOUTS"]) as client:
+            client.ping()
+    except redis.RedisError as error:
+        redis_outage().report("readiness check", error)
+        return "down"
     return "ok"
 
 
