@@ -1,6 +1,7 @@
 # GenoTher Training - developer tasks.
 #
-#   make install        create .venv and install the locked dependencies + the app (editable)
+#   make install        create .venv and install the runtime dependencies (requirements.lock) + the app: production
+#   make install-dev    the same with the development and test tools (requirements-dev.lock); run and test use it
 #   make run            migrate, seed the demo accounts and start the dev server on 127.0.0.1:5000
 #   make test           run the test suite (SQLite unless TEST_DATABASE_URL is set); extra args: ARGS="-k foo -x"
 #   make test-postgres  run the test suite against PostgreSQL (TEST_DATABASE_URL, default below)
@@ -22,58 +23,72 @@ TRANSLATIONS := training/translations
 CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 # Written after a successful install; while it is newer than the dependency
-# files, `make install` has nothing to do.
+# files, `make install` (or `make install-dev`) has nothing to do.
 STAMP   := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 ARGS ?=
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-postgres translations messages clean distclean
+.PHONY: help install install-dev run test test-postgres translations messages clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
 
 install: $(STAMP) translations
 
+install-dev: $(DEV_STAMP) translations
+
 $(PYTHON):
 	python3 -m venv $(VENV)
 
 # uv is much faster than pip; if it cannot be installed (e.g. no wheel for the
 # platform) fall back to plain pip so the project can still be set up.
-$(STAMP): requirements.lock pyproject.toml | $(PYTHON)
+# $(1): the lock file to install.
+define install_locked
 	@if [ ! -x $(UV) ]; then \
 	    $(PYTHON) -m pip install --quiet --disable-pip-version-check uv \
 	    || echo "warning: could not install uv, falling back to pip" >&2; \
 	fi
 	@if [ -x $(UV) ]; then \
 	    set -x; \
-	    $(UV) pip install --python $(PYTHON) -r requirements.lock && \
+	    $(UV) pip install --python $(PYTHON) -r $(1) && \
 	    $(UV) pip install --python $(PYTHON) --no-deps -e .; \
 	else \
 	    set -x; \
-	    $(VENV)/bin/pip install --disable-pip-version-check -r requirements.lock && \
+	    $(VENV)/bin/pip install --disable-pip-version-check -r $(1) && \
 	    $(VENV)/bin/pip install --disable-pip-version-check --no-deps -e .; \
 	fi
 	@# setuptools leaves this build by-product in the tree; the editable
 	@# install does not need it (metadata lives in site-packages).
 	@rm -rf genother_training.egg-info
+endef
+
+# Production: only what the app runs with (no test tools, no browser driver).
+$(STAMP): requirements.lock pyproject.toml | $(PYTHON)
+	$(call install_locked,requirements.lock)
 	@touch $@
 
-run: install
+# Development and tests: the runtime pins plus pytest, playwright, ruff, ...
+$(DEV_STAMP): requirements-dev.lock pyproject.toml | $(PYTHON)
+	$(call install_locked,requirements-dev.lock)
+	@touch $@ $(STAMP)
+
+run: install-dev
 	mkdir -p instance
 	$(FLASK) --app wsgi db upgrade
 	$(FLASK) --app wsgi seed-demo
 	$(FLASK) --app wsgi run --host 127.0.0.1 --port 5000
 
-test: install
+test: install-dev
 	$(VENV)/bin/ruff check training tests bench config.py wsgi.py migrations/env.py
 	$(PYTHON) -m pytest $(ARGS)
 
 # Only this target exports TEST_DATABASE_URL, so `make test` stays on SQLite
 # unless the caller set it in the environment.
 test-postgres: export TEST_DATABASE_URL := $(TEST_DATABASE_URL)
-test-postgres: install
+test-postgres: install-dev
 	@echo "TEST_DATABASE_URL=$$TEST_DATABASE_URL"
 	$(PYTHON) -m pytest $(ARGS)
 
@@ -85,7 +100,7 @@ $(TRANSLATIONS)/%.mo: $(TRANSLATIONS)/%.po | $(STAMP)
 
 # After changing strings in the code: refresh the template and each catalogue, then translate
 # the new entries (and review the fuzzy ones); tests/i18n fails until every one is translated.
-messages: $(STAMP)
+messages: $(DEV_STAMP)
 	$(PYBABEL) extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-wrap --sort-by-file \
 	    --project "GenoTher Training" --copyright-holder GenoTher \
 	    --msgid-bugs-address formation@genother.example -o $(TRANSLATIONS)/messages.pot .

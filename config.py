@@ -78,6 +78,10 @@ def load_config(name: str | None = None) -> dict:
         database_url = "sqlite://" if testing else f"sqlite:///{INSTANCE_DIR / 'genother.sqlite'}"
 
     broker_url = _env("CELERY_BROKER_URL")
+    # Redis is optional at run time: one that does not answer within half a second is taken as
+    # down (the catalogue is then not cached, rate limits count per process), rather than hold
+    # every request for redis-py's default of five seconds.
+    redis_timeouts = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     mail_backend = _env("MAIL_BACKEND", "smtp" if production else "folder")
     return {
         "ENV_NAME": name,
@@ -148,15 +152,24 @@ def load_config(name: str | None = None) -> dict:
             },
         },
         "REDIS_URL": _env("REDIS_URL"),
-        # Shared by every worker when Redis is configured; per process otherwise.
+        "REDIS_TIMEOUTS": redis_timeouts,
+        # Shared by every worker when Redis is configured; per process otherwise, and while Redis
+        # does not answer (Flask-Limiter's in-memory fallback: the same limits, counted per process).
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": redis_timeouts,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "30 per minute"),
         "SIGN_IN_RATE_LIMIT": _env("SIGN_IN_RATE_LIMIT", "10 per minute"),
         "PASSWORD_RESET_RATE_LIMIT": _env("PASSWORD_RESET_RATE_LIMIT", "5 per minute"),
+        # Sign-up per client address, and sign-up and reset emails per target address (so nobody
+        # floods an inbox from many addresses).
+        "SIGN_UP_RATE_LIMIT": _env("SIGN_UP_RATE_LIMIT", "10 per hour"),
+        "EMAIL_TARGET_RATE_LIMIT": _env("EMAIL_TARGET_RATE_LIMIT", "3 per hour"),
         "TOKEN_RATE_LIMIT": _env("TOKEN_RATE_LIMIT", "10 per minute"),
         "CACHE_TYPE": "RedisCache" if _env("REDIS_URL") else "SimpleCache",
         "CACHE_REDIS_URL": _env("REDIS_URL"),
+        "CACHE_OPTIONS": redis_timeouts if _env("REDIS_URL") else None,
         "CACHE_KEY_PREFIX": "genother:",
         "CACHE_DEFAULT_TIMEOUT": 300,
         # How long a process trusts its last reading of the catalogue's state (seconds).

@@ -127,3 +127,13 @@ def enrol(session: CourseSession, user: User, status: EnrolmentStatus = Enrolmen
     session.seats_taken += status is EnrolmentStatus.CONFIRMED
     SessionFactory._meta.sqlalchemy_session.commit()
     return enrolment
+
+
+def signed_in_id(user) -> str:
+    """The cookie identity of a new server-side session of `user`, as signing in opens one (committed)."""
+    from training.accounts import sessions
+    from training.extensions import db
+
+    sessions.start(user)
+    db.session.commit()
+    return user.get_id()

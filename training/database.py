@@ -38,10 +38,10 @@ def _sqlite_manual_transactions(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if may_write() else "BEGIN")
 
 
-def _may_write() -> bool:
+def may_write() -> bool:
     """Whether the current unit of work may write: a non-GET request, a GET view marked with
     `writes`, a command or a task."""
     if not has_request_context() or request.method not in READ_ONLY_METHODS:

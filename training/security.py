@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -34,7 +34,23 @@ def _set_headers(response):
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
     headers["X-Request-ID"] = g.get("request_id", "")
+    if _personal():
+        # A signed-in person's page or PDF (or an API answer to a token) is never kept by a browser,
+        # a proxy or a shared computer's cache.
+        headers["Cache-Control"] = "no-store"
+        headers.pop("Expires", None)
     return response
+
+
+def _personal() -> bool:
+    """Whether the response was made for someone identified: a session user or an API token
+    (static files are the same for everyone and stay cacheable)."""
+    if request.endpoint == "static":
+        return False
+    if g.get("api_user") is not None or request.headers.get("Authorization"):
+        return True
+    # Read from the cookie session, not the user object (a view may have closed the database session).
+    return session.get("_user_id") is not None
 
 
 def init_app(app: Flask) -> None:

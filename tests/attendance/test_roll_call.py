@@ -169,3 +169,15 @@ def test_session_page_shows_each_learners_hours_and_the_session_rate(client, aut
     page = client.get(f"/trainer/sessions/{today_session.id}").get_data(as_text=True)
     assert "Attendance rate of the session: 50 %" in page  # 3 x 3.5 h of 3 x 7 h
     assert "3.5 / 7 h" in page
+
+
+def test_a_name_with_a_line_break_is_folded_into_the_subject(ctx, trainer, morning, enrolments, mailbox):
+    learner = enrolments[2].user
+    learner.name = "Chloé Dumas\r\nBcc: attacker@example.org"
+    db.session.commit()
+    services.set_mark(trainer, morning, enrolments[2], MarkStatus.ABSENT)
+    db.session.commit()
+    [alert] = mailbox
+    assert alert["Subject"] == "Absence : Chloé Dumas Bcc: attacker@example.org" or \
+        alert["Subject"].endswith("Chloé Dumas Bcc: attacker@example.org")
+    assert alert["Bcc"] is None and "\n" not in alert["Subject"]

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from tests.factories import signed_in_id
 from tests.reports.conftest import number, page_rows
 from training import demo_data
 from training.accounts.models import LearnerCategory, User
@@ -80,7 +81,7 @@ def demo_client(demo_app):
     with demo_app.app_context():
         admin = db.session.scalar(sa.select(User).where(User.email == demo_data.ADMIN[1]))
         with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = admin.get_id(), True
+            session["_user_id"], session["_fresh"] = signed_in_id(admin), True
     return client
 
 

@@ -36,6 +36,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from tests.conftest import csrf_token
+from tests.factories import signed_in_id
 from tests.security.consistency import AuditWatch, check_consistency
 from tests.security.html_forms import Field, forms_of
 from tests.security.strategies import baseline_body, form_bodies, one_field_edges
@@ -131,7 +132,7 @@ def _become(client, role: str, people: dict) -> bool:
         if user is None:
             session.pop("_user_id", None)
         else:
-            session["_user_id"], session["_fresh"] = user.get_id(), True
+            session["_user_id"], session["_fresh"] = signed_in_id(user), True
         return "csrf_token" in session
 
 

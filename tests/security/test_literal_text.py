@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from tests.certificates.test_pdf import poppler, write
 from tests.conftest import csrf_token
-from tests.factories import CourseFactory, SessionFactory, UserFactory
+from tests.factories import CourseFactory, SessionFactory, UserFactory, signed_in_id
 from tests.reports.conftest import as_dicts, read_csv
 from training.accounts.models import User
 from training.attendance import services as attendance
@@ -84,7 +84,7 @@ def world(ctx, hostile, trainer, admin):
 def become(client, user) -> None:
     """Sign the client in as `user`, as the access tests do."""
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = user.get_id(), True
+        session["_user_id"], session["_fresh"] = signed_in_id(user), True
 
 
 def assert_escaped(html: str, text: str, where: str) -> None:

@@ -8,8 +8,9 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from training.accounts import sessions
 from training.accounts.models import Role, User
-from training.extensions import db, login_manager
+from training.extensions import login_manager
 
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = _l("Please sign in to see this page.")
@@ -19,14 +20,8 @@ login_manager.session_protection = "basic"
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The user of a session cookie `<id>:<nonce>`; a stale nonce means signed out."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_nonce != nonce or not user.is_active_account:
-        return None
-    return user
+    """The user of a cookie `<id>:<key>` whose server-side session is still open (`training.accounts.sessions`)."""
+    return sessions.load(session_id)
 
 
 def roles_required(*roles: Role):

@@ -63,8 +63,7 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     email_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Rotated on sign-out, password change and deactivation: every cookie carrying the
-    # old value stops working at once, on every device (see `get_id`).
+    # Cookies made before server-side sessions carried it; no longer read (see `UserSession`).
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     # Secret part of the learner's private calendar feed URL.
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
@@ -87,13 +86,16 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.is_active_account
 
-    def get_id(self) -> str:
-        """The session identity: id plus the nonce, so rotating the nonce signs out everywhere."""
-        return f"{self.id}:{self.session_nonce}"
+    # The secret key of the server-side session this object was loaded for (or signed in with).
+    session_key = None  # a plain attribute, not a column
 
-    def rotate_session_nonce(self) -> None:
-        """End every session and remember-me cookie of this user."""
-        self.session_nonce = secrets.token_hex(16)
+    def get_id(self) -> str:
+        """The cookie's identity: the user's id and the key of their server-side session (`UserSession`).
+
+        Signing out ends that session's row, so the session cookie and the remember-me cookie,
+        which both carry this value, stop working at once, even copied elsewhere.
+        """
+        return f"{self.id}:{self.session_key or ''}"
 
     # Passwords
     def set_password(self, password: str) -> None:
@@ -134,6 +136,25 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
+class UserSession(db.Model):
+    """One signed-in browser: ended by signing out, from the profile, by "sign out everywhere",
+    a password change or reset, or deactivation. Only a hash of its key is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    user: Mapped[User] = relationship()
+
+
 class ApiToken(db.Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored."""
 
@@ -149,8 +170,14 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # "read" or "read write": a read-only token is refused on every request that changes something.
+    scopes: Mapped[str] = mapped_column(sa.String(20), default="read write", server_default="read write")
 
     user: Mapped[User] = relationship(back_populates="api_tokens")
+
+    @property
+    def can_write(self) -> bool:
+        return "write" in self.scopes.split()
 
     def is_usable(self, now: datetime) -> bool:
         """Not revoked, not expired, and its owner may still sign in."""

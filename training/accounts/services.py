@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from training.accounts import sessions
 from training.accounts.models import ApiToken, LearnerCategory, Role, User, UserRole
 from training.accounts.passwords import password_problem
 from training.accounts.tokens import make_token, read_token, token_matches
 from training.audit.services import record, snapshot
-from training.email import send_email
+from training.email import render_email, send_email
 from training.errors import DomainError
 from training.extensions import db
 from training.urls import external_url
@@ -81,12 +82,13 @@ def create_user(
     locale: str = "fr",
     confirmed: bool = True,
     action: str = "user.created",
+    strength_checked: bool = False,
 ) -> User:
     """Create an account; raise EmailTaken or WeakPassword. No password means 'invite later'."""
     email = normalise_email(email)
     if find_user(email) is not None:
         raise EmailTaken()
-    if password is not None:
+    if password is not None and not strength_checked:
         check_password_strength(password, (name, email))
     user = User(
         email=email, name=name.strip(), organisation=organisation.strip(), category=category, locale=locale,
@@ -113,10 +115,14 @@ def sign_up(*, email: str, name: str, password: str, organisation: str, category
     check_password_strength(password, (name, email))
     existing = find_user(email)
     if existing is not None:
+        # The same costly work as for a new account (hashing the password), so the time of the
+        # answer does not tell either.
+        generate_password_hash(password)
         _send_account_exists(existing)
         return
     user = create_user(None, email=email, name=name, password=password, organisation=organisation,
-                       category=category, locale=locale, confirmed=False, action="user.signed_up")
+                       category=category, locale=locale, confirmed=False, action="user.signed_up",
+                       strength_checked=True)
     send_confirmation(user, next_url)
 
 
@@ -161,6 +167,11 @@ def request_password_reset(email: str) -> None:
     """Email a reset link when the address is registered and active; say nothing otherwise."""
     user = find_user(email)
     if user is None or not user.is_active_account:
+        # The same work as for a real account (a token, the email rendered), then nothing is sent:
+        # the time of the answer does not tell whether the address is registered.
+        stranger = User(id=0, email=normalise_email(email), name="", password_hash="", locale="fr")
+        link = external_url("accounts.reset_password", token=make_token(stranger, "reset"))
+        render_email("accounts/reset_password", locale="fr", user=stranger, link=link)
         return
     token = make_token(user, "reset")
     send_email(user.email, _l("Reset your password"), "accounts/reset_password", locale=user.locale,
@@ -190,18 +201,19 @@ def reset_password(token: str, password: str, purpose: str = "reset") -> User:
     check_password_strength(password, (user.name, user.email))
     user.set_password(password)
     user.email_confirmed_at = user.email_confirmed_at or datetime.now(UTC)
-    user.rotate_session_nonce()
+    sessions.end_all(user, user, "password_reset" if purpose == "reset" else "password_set")
     record(user, "user.password_reset" if purpose == "reset" else "user.password_set", user)
     return user
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Change the password after checking the current one; every other session ends."""
+    """Change the password after checking the current one; every other session and every API token ends
+    (this browser, where the person just proved the password, stays signed in)."""
     if not user.check_password(current):
         raise DomainError(_("Your current password is not right."))
     check_password_strength(new, (user.name, user.email))
     user.set_password(new)
-    user.rotate_session_nonce()
+    sessions.end_all(user, user, "password_changed", keep=sessions.current(user))
     record(user, "user.password_changed", user)
 
 
@@ -219,8 +231,8 @@ def update_profile(user: User, **values) -> None:
 
 
 def sign_out_everywhere(user: User) -> None:
-    """Invalidate every session and remember-me cookie of the user."""
-    user.rotate_session_nonce()
+    """End every session and remember-me cookie of the user, and revoke their API tokens."""
+    sessions.end_all(user, user, "signed_out_everywhere")
 
 
 def set_roles(actor: User, user: User, roles: set[Role], reason: str | None = None) -> None:
@@ -247,7 +259,7 @@ def deactivate(actor: User, user: User, reason: str) -> None:
     if user.is_admin and _admin_count() <= 1:
         raise LastAdmin()
     user.is_active_account = False
-    user.rotate_session_nonce()
+    sessions.end_all(actor, user, "deactivated")
     db.session.flush()
     record(actor, "user.deactivated", user, before={"active": True}, after={"active": False}, reason=reason)
 
@@ -273,16 +285,25 @@ def hash_api_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Make a bearer token for the user; the plain token is returned once and never stored."""
+TOKEN_LIFETIMES = (30, 90, 365)  # days a person may choose; 90 by default
+TOKEN_SCOPES = ("read", "read write")
+
+
+def create_api_token(user: User, name: str, *, days: int = 90, scopes: str = "read write") -> tuple[ApiToken, str]:
+    """Make a bearer token for the user, valid `days` days with `scopes`; the plain token is returned once
+    and never stored (only its SHA-256)."""
     if not user.is_active_account:
         raise DomainError(_("This account is deactivated."))
+    if days not in TOKEN_LIFETIMES or scopes not in TOKEN_SCOPES:
+        raise DomainError(_("Choose a lifetime of 30, 90 or 365 days, and read or read-and-write access."))
     plain = "gt_" + secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
     token = ApiToken(user=user, name=name.strip() or _("API token"), token_hash=hash_api_token(plain),
-                     prefix=plain[:10])
+                     prefix=plain[:10], created_at=now, expires_at=now + timedelta(days=days), scopes=scopes)
     db.session.add(token)
     db.session.flush()
-    record(user, "api_token.created", token, after={"name": token.name, "prefix": token.prefix})
+    record(user, "api_token.created", token, after={"name": token.name, "prefix": token.prefix,
+                                                    "expires_at": token.expires_at, "scopes": scopes})
     return token, plain
 
 
@@ -294,9 +315,16 @@ def revoke_api_token(actor: User, token: ApiToken) -> None:
     record(actor, "api_token.revoked", token, after={"name": token.name, "prefix": token.prefix})
 
 
-def user_for_api_token(plain: str) -> User | None:
-    """The active user owning this usable bearer token, or None."""
+def api_token(plain: str) -> ApiToken | None:
+    """The usable token (not revoked, not expired, owner active) with this value, or None; its use is noted."""
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_api_token(plain)))
     if token is None or not token.is_usable(datetime.now(UTC)):
         return None
-    return token.user
+    sessions.touch_token(token)
+    return token
+
+
+def user_for_api_token(plain: str) -> User | None:
+    """The active user owning this usable bearer token, or None."""
+    token = api_token(plain)
+    return token.user if token else None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from training.accounts import (
     auth,  # noqa: F401  (registers the user loader)
     services,
+    sessions,
 )
 from training.accounts.forms import (
     ApiTokenForm,
@@ -20,9 +23,10 @@ from training.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
-from training.accounts.models import ApiToken, LearnerCategory
+from training.accounts.models import ApiToken, LearnerCategory, UserSession
+from training.database import writes
 from training.errors import DomainError
-from training.extensions import csrf, db, rate_limit
+from training.extensions import csrf, db, limiter, rate_limit
 from training.urls import safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -42,6 +46,8 @@ def sign_in():
             db.session.commit()
             flash(_("Confirm your email address first: we have sent you a new link."), "warning")
         else:
+            sessions.start(user)
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             session["locale"] = user.locale
             return redirect(safe_next_url(form.next.data, url_for("core.home")))
@@ -52,12 +58,28 @@ def sign_in():
 def sign_out():
     """Sign out of this browser."""
     ConfirmForm().validate_on_submit() or abort(400)
+    if current_user.is_authenticated and (row := sessions.current(current_user)) is not None:
+        # The server forgets this session: a copy of the cookie no longer signs anyone in.
+        sessions.end(current_user, row, "signed_out")
+        db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("core.home"))
 
 
+def _target_address() -> str:
+    """The rate-limit key of the address a form would send mail to (case and spaces aside)."""
+    return "to:" + services.normalise_email(request.form.get("email", ""))[:320]
+
+
+# Counted per target address, whatever client sends: no inbox is flooded with our emails.
+per_target_address = limiter.limit(lambda: current_app.config["EMAIL_TARGET_RATE_LIMIT"],
+                                   key_func=_target_address, methods=["POST"])
+
+
 @bp.route("/sign-up", methods=["GET", "POST"])
+@rate_limit("SIGN_UP_RATE_LIMIT")
+@per_target_address
 def sign_up():
     """Create a learner account; the address is confirmed by email before the first sign-in."""
     if current_user.is_authenticated:
@@ -86,6 +108,7 @@ def check_email():
 
 
 @bp.get("/confirm/<token>")
+@writes
 def confirm_email(token: str):
     """Confirm the address from the emailed link, sign in, and go back where the learner was."""
     try:
@@ -93,6 +116,7 @@ def confirm_email(token: str):
     except services.InvalidLink as error:
         flash(error.message, "danger")
         return redirect(url_for("accounts.sign_in"))
+    sessions.start(user)
     db.session.commit()
     login_user(user)
     flash(_("Your email address is confirmed. Welcome!"), "success")
@@ -101,6 +125,7 @@ def confirm_email(token: str):
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @rate_limit("PASSWORD_RESET_RATE_LIMIT")
+@per_target_address
 def forgot_password():
     """Ask for a reset link; the answer never says whether the address is registered."""
     form = ForgotPasswordForm()
@@ -163,6 +188,9 @@ def profile():
 
 def _render_profile(**forms):
     tokens = sorted(current_user.api_tokens, key=lambda t: t.created_at, reverse=True)
+    forms.setdefault("sessions", sessions.active(current_user))
+    forms.setdefault("this_session", sessions.current(current_user))
+    forms.setdefault("now", datetime.now(UTC))
     forms.setdefault("form", ProfileForm(obj=current_user, category=current_user.category.value))
     forms.setdefault("password_form", ChangePasswordForm())
     forms.setdefault("token_form", ApiTokenForm())
@@ -181,7 +209,7 @@ def change_password():
             form.password.errors.append(error.message)
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # this browser keeps the new nonce
+            login_user(current_user._get_current_object())  # this browser's session stays open
             flash(_("Your password is changed. Your other sessions are signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return _render_profile(password_form=form), 422
@@ -206,7 +234,8 @@ def create_token():
     form = ApiTokenForm()
     if not form.validate_on_submit():
         return _render_profile(token_form=form), 422
-    token, plain = services.create_api_token(current_user, form.name.data)
+    token, plain = services.create_api_token(current_user, form.name.data, days=int(form.days.data),
+                                             scopes=form.scopes.data)
     db.session.commit()
     return _render_profile(new_token=plain, new_token_name=token.name)
 
@@ -222,6 +251,22 @@ def revoke_token(token_id: int):
     services.revoke_api_token(current_user, token)
     db.session.commit()
     flash(_("The token “%(name)s” is revoked.", name=token.name), "info")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/profile/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    """End one of the user's own sessions (another device); another person's answers 404."""
+    ConfirmForm().validate_on_submit() or abort(400)
+    row = db.get_or_404(UserSession, session_id)
+    if row.user_id != current_user.id:
+        abort(404)
+    sessions.end(current_user, row, "ended_from_profile")
+    db.session.commit()
+    if current_user.session_key and row.id == getattr(sessions.current(current_user), "id", None):
+        logout_user()
+    flash(_("That session is ended: the device is signed out."), "info")
     return redirect(url_for("accounts.profile"))
 
 

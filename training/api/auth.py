@@ -9,15 +9,22 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 
 from training.accounts import services as account_services
 from training.accounts.models import Role
+from training.database import READ_ONLY_METHODS
 
 
-def bearer_user():
-    """The user of the request's bearer token, or None."""
+def bearer_token():
+    """The usable token of the request's `Authorization: Bearer`, or None."""
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         return None
-    return account_services.user_for_api_token(credentials.strip())
+    return account_services.api_token(credentials.strip())
+
+
+def bearer_user():
+    """The user of the request's bearer token, or None."""
+    token = bearer_token()
+    return token.user if token else None
 
 
 def token_required(*roles: Role):
@@ -26,9 +33,13 @@ def token_required(*roles: Role):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            user = bearer_user()
-            if user is None:
-                raise Unauthorized("A valid bearer token is required: create one with POST /api/v1/tokens.")
+            token = bearer_token()
+            if token is None:
+                raise Unauthorized("A valid bearer token is required (an expired or revoked one is not): "
+                                   "create one with POST /api/v1/tokens.")
+            user = token.user
+            if request.method not in READ_ONLY_METHODS and not token.can_write:
+                raise Forbidden("This token is read-only: create a token with write access to change anything.")
             if roles and not user.has_role(*roles):
                 raise Forbidden("Your account does not have the role this endpoint needs.")
             g.api_user = user

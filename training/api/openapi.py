@@ -237,9 +237,16 @@ def account_paths() -> dict:
                 "summary": "Create a bearer token from HTTP Basic credentials (email and password)",
                 "security": [{"basic": []}],
                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"name": {"type": "string", "maxLength": 100}}}}}},
+                    "type": "object", "properties": {
+                        "name": {"type": "string", "maxLength": 100},
+                        "days": {"type": "integer", "enum": [30, 90, 365], "default": 90,
+                                 "description": "How long the token lives"},
+                        "scopes": {"type": "string", "enum": ["read", "read write"], "default": "read write",
+                                   "description": "A read-only token is refused (403) on every change"}}}}}},
                 "responses": {"201": json_response("The token, shown once", "NewToken"),
                               "401": problem_response("Missing or wrong credentials"),
+                              "409": problem_response("A lifetime or scope that is not offered"),
+                              "422": problem_response("days or scopes of the wrong type"),
                               "429": problem_response("Too many attempts from this address; wait a minute")},
             }
         },
@@ -255,9 +262,11 @@ def account_paths() -> dict:
 
 ACCOUNT_SCHEMAS = {
     "NewToken": {
-        "type": "object", "required": ["id", "name", "token", "token_type", "created_at"],
+        "type": "object", "required": ["id", "name", "token", "token_type", "created_at", "expires_at", "scopes"],
         "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "token": {"type": "string"},
-                       "token_type": {"const": "Bearer"}, "created_at": {"type": "string", "format": "date-time"}},
+                       "token_type": {"const": "Bearer"}, "created_at": {"type": "string", "format": "date-time"},
+                       "expires_at": {"type": "string", "format": "date-time"},
+                       "scopes": {"type": "string", "enum": ["read", "read write"]}},
     },
     "Me": {
         "type": "object", "required": ["id", "email", "name", "organisation", "category", "locale", "roles"],

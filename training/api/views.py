@@ -8,7 +8,7 @@ from werkzeug.exceptions import Unauthorized
 
 from training.accounts import services as account_services
 from training.api.auth import token_required
-from training.api.errors import init_api_errors
+from training.api.errors import UnprocessableFields, init_api_errors
 from training.api.openapi import openapi_document
 from training.core.views import problem
 from training.errors import DomainError
@@ -47,11 +47,17 @@ def create_token():
     if user is None:
         raise _basic_challenge("Wrong email or password, or the account is deactivated.")
     payload = request.get_json(silent=True) if request.content_length else None
-    name = payload.get("name") if isinstance(payload, dict) and isinstance(payload.get("name"), str) else ""
-    token, plain = account_services.create_api_token(user, name[:100] or "API")
+    payload = payload if isinstance(payload, dict) else {}
+    name = payload.get("name") if isinstance(payload.get("name"), str) else ""
+    days = payload.get("days", 90)
+    scopes = payload.get("scopes", "read write")
+    if not isinstance(days, int) or isinstance(days, bool) or not isinstance(scopes, str):
+        raise UnprocessableFields([("days", "30, 90 or 365"), ("scopes", '"read" or "read write"')])
+    token, plain = account_services.create_api_token(user, name[:100] or "API", days=days, scopes=scopes)
     db.session.commit()
     body = {"id": token.id, "name": token.name, "token": plain, "token_type": "Bearer",
-            "created_at": token.created_at.isoformat()}
+            "created_at": token.created_at.isoformat(), "expires_at": token.expires_at.isoformat(),
+            "scopes": token.scopes}
     return jsonify(body), 201, {"Location": url_for("api.me")}
 
 
