@@ -170,3 +170,17 @@ def test_the_api_creates_tokens_with_a_lifetime_and_scopes(client, ctx, learner,
     assert len(stored) == (1 if status == 201 else 0)
     if status == 201:
         assert response.json["scopes"] == "read" and stored[0].expires_at - stored[0].created_at == timedelta(days=365)
+
+
+def test_a_token_used_to_write_keeps_its_last_use_too(client, ctx, learner):
+    """Written with the request's own commit (an early write would hold SQLite's lock all along)."""
+    from tests.factories import SessionFactory
+
+    session = SessionFactory()
+    token, plain = services.create_api_token(learner, "sync")
+    db.session.commit()
+    response = client.post(f"/api/v1/sessions/{session.id}/enrolments", json={"acknowledge_prerequisites": True},
+                           headers={"Authorization": f"Bearer {plain}"})
+    assert response.status_code == 201
+    db.session.refresh(token)
+    assert token.last_used_at is not None

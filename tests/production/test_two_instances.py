@@ -192,6 +192,8 @@ def test_both_instances_write_json_access_logs(site):
     [entry] = _access_log_entries(site.b, lambda entry: entry["query"] == "q=%22quoted%22")
     assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/courses", "200")
     assert entry["user_agent"] == 'a "quoted" \\ agent' and len(entry["request_id"]) == 16
+    # Asked here rather than relying on the start-up probe's line (once missing from A's log in CI).
+    requests.get(f"{site.a.url}/healthz", timeout=30)
     on_a = _access_log_entries(site.a, lambda e: e["path"] == "/healthz")  # and every line of A's log parses
     assert on_a and on_a[0]["status"] == "200"
 

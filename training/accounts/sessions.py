@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
+from flask_sqlalchemy.session import Session
 
 from training.accounts.models import ApiToken, User, UserSession
 from training.audit.services import record
@@ -22,6 +23,18 @@ from training.extensions import db
 
 # How often "last seen" is written: often enough for the profile, rarely enough to cost nothing.
 TOUCH_EVERY = timedelta(minutes=5)
+TOUCHES = "accounts.touches"  # updates waiting for the request's commit, in Session.info
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_touches(session) -> None:
+    for update in session.info.pop(TOUCHES, []):
+        session.execute(update)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _drop_touches(session) -> None:
+    session.info.pop(TOUCHES, None)
 
 
 def _hash(key: str) -> str:
@@ -99,13 +112,15 @@ def end_all(actor: User | None, user: User, reason: str, *, keep: UserSession | 
 
 
 def _touch(model, row_id: int, last: datetime | None, column: str = "last_seen_at") -> None:
-    """Write "last seen/used" at most every TOUCH_EVERY. A request that may write does it in its own
-    transaction; a read-only request (no commit) on a short connection of its own."""
+    """Write "last seen/used" at most every TOUCH_EVERY. A request that may write does it when its own
+    transaction commits (not at its start: an early write would hold SQLite's write lock for the whole
+    request); a read-only request, which never commits, on a short connection of its own."""
     now = datetime.now(UTC)
     if last is not None and now - last < TOUCH_EVERY:
         return
     if may_write():
-        setattr(db.session.get(model, row_id), column, now)
+        db.session.info.setdefault(TOUCHES, []).append(sa.update(model).where(model.id == row_id)
+                                                       .values({column: now}))
         return
     try:
         with db.engine.begin() as connection:
