@@ -282,3 +282,17 @@ def test_the_api_roll_shows_each_signature_and_the_sign_off_meaning(client, trai
     assert signed["Alice Bernard"]["signer"] == "Alice Bernard" and signed["Alice Bernard"]["intact"] is True
     assert signed["Alice Bernard"]["method"] == "drawn" and signed["Bruno Caron"] is None
     assert body["signed_off_meaning"].startswith("Je certifie l'appel du ")  # in the course's language
+
+
+def test_a_sign_off_made_before_hashes_existed_is_not_shown_as_corrected(client, auth, trainer, morning,
+                                                                          enrolments):
+    """Sign-offs migrated from before signatures have no hash: nothing to compare, nothing flagged."""
+    from training.attendance.models import SlotSignoff
+
+    services.mark_all_present(trainer, morning)
+    db.session.add(SlotSignoff(slot_id=morning.id, signed_by=trainer, signed_at=datetime.now(UTC)))
+    db.session.commit()
+    assert services.signoff_intact(services.signoff(morning))
+    auth.sign_in(trainer)
+    page = client.get(f"/trainer/slots/{morning.id}").get_data(as_text=True)
+    assert "Signed off by Thomas Petit" in page and "corrected after this sign-off" not in page

@@ -261,8 +261,7 @@ def sign_off(actor: User, slot: Slot, password: str) -> SlotSignoff:
 def signoff_intact(done: SlotSignoff) -> bool:
     """Whether the roll is still as the trainer signed it (False once a mark was corrected)."""
     marks = list(db.session.scalars(sa.select(AttendanceMark).where(AttendanceMark.slot_id == done.slot_id)))
-    return done.record_hash == signatures.roll_hash(done.slot, marks, done.signed_at, done.signed_by_id,
-                                                    done.meaning)
+    return signatures.signoff_matches(done, marks)
 
 
 def _alert_absence(mark: AttendanceMark) -> None:

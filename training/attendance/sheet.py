@@ -223,10 +223,8 @@ def _signoff_info(signoff: SlotSignoff | None, marks: list[AttendanceMark]) -> d
     when = _moment(signoff.signed_at)
     name = signoff.signer_name or signoff.signed_by.name
     text = gettext("Signed off by %(name)s on %(date)s at %(time)s (Paris time)", name=name, **when)
-    intact = signoff.record_hash == signatures.roll_hash(signoff.slot, marks, signoff.signed_at,
-                                                         signoff.signed_by_id, signoff.meaning)
     return {"name": name, **when, "text": text, "meaning": signoff.meaning, "hash": signoff.record_hash[:16],
-            "intact": intact or not signoff.record_hash}
+            "intact": signatures.signoff_matches(signoff, marks)}
 
 
 def _signature_info(signature: AttendanceSignature | None) -> dict | None:

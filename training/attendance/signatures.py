@@ -160,3 +160,14 @@ def roll_hash(slot: Slot, marks: list[AttendanceMark], signed_at: datetime, sign
                     "marks": sorted([mark_content(mark) | {"signature": getattr(signatures.get(mark.id),
                                                                                  "record_hash", None)}
                                      for mark in marks], key=lambda item: item["enrolment"])})
+
+
+def signoff_matches(signoff, marks: list[AttendanceMark]) -> bool:
+    """Whether the roll (`marks`, the slot's marks now) is still what the trainer signed off.
+
+    A sign-off made before sign-offs carried a hash has none to compare: it is taken as it stands.
+    """
+    if not signoff.record_hash:
+        return True
+    return signoff.record_hash == roll_hash(signoff.slot, marks, signoff.signed_at, signoff.signed_by_id,
+                                            signoff.meaning)
