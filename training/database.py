@@ -78,3 +78,25 @@ def init_app(app: Flask) -> None:
     if app.config["DATABASE_LOCKING"]:
         sa.event.listen(engine, "connect", _sqlite_manual_transactions)
         sa.event.listen(engine, "begin", _sqlite_begin)
+
+
+def append_only(table: sa.Table) -> None:
+    """Make `table` append-only in the database itself, whatever the code does (EU GMP Annex 11 §9,
+    21 CFR 11.10(e)): row triggers refuse UPDATE and DELETE on SQLite and PostgreSQL.
+
+    These hooks cover `create_all`; each table's migration creates the same triggers by name.
+    """
+    name = table.name
+    statements = {
+        "sqlite": [f"CREATE TRIGGER {name}_no_update BEFORE UPDATE ON {name} "
+                   f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
+                   f"CREATE TRIGGER {name}_no_delete BEFORE DELETE ON {name} "
+                   f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"],
+        "postgresql": [f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$ "
+                       f"BEGIN RAISE EXCEPTION '{name} is append-only'; END; $$ LANGUAGE plpgsql",
+                       f"CREATE TRIGGER {name}_no_update_delete BEFORE UPDATE OR DELETE ON {name} "
+                       f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()"],
+    }
+    for dialect, ddl in statements.items():
+        for statement in ddl:
+            sa.event.listen(table, "after_create", sa.DDL(statement).execute_if(dialect=dialect))

@@ -128,3 +128,26 @@ def test_audit_rows_cannot_be_changed_or_deleted(ctx):
         db.session.execute(sa.delete(AuditEntry))
     db.session.rollback()
     assert db.session.scalar(sa.select(AuditEntry.action)) == "test.recorded"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_create_all_makes_the_audit_log_and_the_signatures_append_only(request, tmp_path, dialect):
+    """The `append_only` hooks (training/database.py) give `create_all` the triggers the migrations make."""
+    import training.models  # noqa: F401  (every table in the metadata)
+    from training.extensions import db as extension_db
+
+    url = f"sqlite:///{tmp_path / 'all.sqlite'}" if dialect == "sqlite" else request.getfixturevalue(
+        "postgres_database").replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = sa.create_engine(url)
+    try:
+        extension_db.metadata.create_all(engine)
+        query = ("SELECT name FROM sqlite_master WHERE type = 'trigger'" if dialect == "sqlite"
+                 else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        with engine.connect() as connection:
+            triggers = set(connection.execute(sa.text(query)).scalars())
+    finally:
+        engine.dispose()
+    expected = ({"audit_log_no_update", "audit_log_no_delete", "attendance_signatures_no_update",
+                 "attendance_signatures_no_delete"} if dialect == "sqlite"
+                else {"audit_log_no_update_delete", "attendance_signatures_no_update_delete"})
+    assert triggers == expected

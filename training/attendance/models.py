@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from training.accounts.models import User
 from training.catalogue.models import CourseSession, Slot
+from training.database import append_only
 from training.enrolment.models import Enrolment
 from training.enums import LabelledEnum, labels
 from training.extensions import db, enum_type, utcnow
@@ -190,21 +191,4 @@ class AttendanceSheet(db.Model):
 
 
 # Signatures are never edited nor removed, whatever the code does (as the audit log).
-APPEND_ONLY_SQLITE = [
-    "CREATE TRIGGER attendance_signatures_no_update BEFORE UPDATE ON attendance_signatures "
-    "BEGIN SELECT RAISE(ABORT, 'attendance_signatures is append-only'); END",
-    "CREATE TRIGGER attendance_signatures_no_delete BEFORE DELETE ON attendance_signatures "
-    "BEGIN SELECT RAISE(ABORT, 'attendance_signatures is append-only'); END",
-]
-APPEND_ONLY_POSTGRESQL = [
-    "CREATE OR REPLACE FUNCTION attendance_signatures_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'attendance_signatures is append-only'; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER attendance_signatures_no_update_delete BEFORE UPDATE OR DELETE ON attendance_signatures "
-    "FOR EACH ROW EXECUTE FUNCTION attendance_signatures_append_only()",
-]
-for _statement in APPEND_ONLY_SQLITE:
-    sa.event.listen(AttendanceSignature.__table__, "after_create",
-                    sa.DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in APPEND_ONLY_POSTGRESQL:
-    sa.event.listen(AttendanceSignature.__table__, "after_create",
-                    sa.DDL(_statement).execute_if(dialect="postgresql"))
+append_only(AttendanceSignature.__table__)

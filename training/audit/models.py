@@ -8,23 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from training.database import append_only
 from training.extensions import db, utcnow
-
-# Row triggers that make the table append-only in the database itself (EU GMP Annex 11 §9,
-# 21 CFR 11.10(e)): a bug or a console session cannot rewrite history. The initial
-# migration creates the same triggers; these DDL hooks cover `create_all`.
-APPEND_ONLY_SQLITE = [
-    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-]
-APPEND_ONLY_POSTGRESQL = [
-    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER audit_log_no_update_delete BEFORE UPDATE OR DELETE ON audit_log "
-    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
-]
 
 
 class AuditEntry(db.Model):
@@ -52,9 +37,5 @@ class AuditEntry(db.Model):
         return f"<AuditEntry {self.action} {self.object_type}:{self.object_id}>"
 
 
-for _statement in APPEND_ONLY_SQLITE:
-    sa.event.listen(AuditEntry.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in APPEND_ONLY_POSTGRESQL:
-    sa.event.listen(
-        AuditEntry.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql")
-    )
+# A bug or a console session cannot rewrite history: the database refuses UPDATE and DELETE.
+append_only(AuditEntry.__table__)
