@@ -89,19 +89,25 @@ def post_json(url: str, token: str, body: dict, timeout: float = 60) -> Answer:
         return Answer(error.code, body, time.perf_counter() - started)
 
 
-def simultaneous_enrolments(base_url: str, session_id: int, tokens: list[str]) -> list[Answer]:
-    """Every token enrols in the session at the same instant (threads released by a barrier)."""
-    url = f"{base_url}/api/v1/sessions/{session_id}/enrolments"
-    barrier = threading.Barrier(len(tokens))
-    answers: list[Answer | None] = [None] * len(tokens)
+def at_once(calls: list) -> list:
+    """Run every call at the same instant (threads released by a barrier); their results, in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
 
-    def run(index: int, token: str) -> None:
+    def run(index: int, call) -> None:
         barrier.wait()
-        answers[index] = post_json(url, token, {"acknowledge_prerequisites": True})
+        results[index] = call()
 
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(tokens)]
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return answers
+    return results
+
+
+def simultaneous_enrolments(base_url: str, session_id: int, tokens: list[str]) -> list[Answer]:
+    """Every token enrols in the session at the same instant."""
+    url = f"{base_url}/api/v1/sessions/{session_id}/enrolments"
+    return at_once([lambda token=token: post_json(url, token, {"acknowledge_prerequisites": True})
+                    for token in tokens])

@@ -149,6 +149,23 @@ def scratch_postgres_database():
         server.dispose()
 
 
+@contextlib.contextmanager
+def migrated_app(url: str):
+    """An app on its own database at `url`, migrated, for tests that serve it from another process
+    (gunicorn) and prepare data or read the outcome here."""
+    from flask_migrate import upgrade
+
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "log", "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        upgrade()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture
 def postgres_database():
     """A new, empty PostgreSQL database of its own, dropped afterwards."""

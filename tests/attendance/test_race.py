@@ -6,7 +6,6 @@ race is real (5xx from colliding first marks, or a broken chain: lost updates)."
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -15,11 +14,10 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from bench.live import gunicorn
+from bench.live import at_once, gunicorn
+from tests.conftest import migrated_app
 from tests.factories import SessionFactory, UserFactory
-from training import create_app
 from training.accounts.services import create_api_token
 from training.attendance.models import AttendanceMark
 from training.audit.models import AuditEntry
@@ -32,19 +30,6 @@ MARKS_EACH = 5  # 50 concurrent requests in all
 STATUSES = ("present", "late", "absent", "excused", "present")
 
 
-def _migrated(url: str):
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "log"})
-    with app.app_context():
-        upgrade()
-    return app
-
-
-def _dispose(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def race_app(request, tmp_path):
     """An app on an empty migrated database of its own; yields (app, url)."""
@@ -52,9 +37,8 @@ def race_app(request, tmp_path):
         url = f"sqlite:///{tmp_path / 'race.sqlite'}"
     else:
         url = request.getfixturevalue("postgres_database")
-    app = _migrated(url)
-    yield app, url
-    _dispose(app)
+    with migrated_app(url) as app:
+        yield app, url
 
 
 def _prepare(app) -> tuple[int, list[int], str]:
@@ -91,19 +75,8 @@ def concurrent_marks(base_url: str, slot_id: int, enrolment_ids: list[int], toke
     """Every request at the same instant: each learner gets five different marks, each with its own note."""
     jobs = [(enrolment_id, {"status": status, "note": f"mark {n} of {enrolment_id}"})
             for enrolment_id in enrolment_ids for n, status in enumerate(STATUSES)]
-    barrier = threading.Barrier(len(jobs))
-    answers: list = [None] * len(jobs)
-
-    def run(index: int, enrolment_id: int, body: dict) -> None:
-        barrier.wait()
-        answers[index] = _put(f"{base_url}/api/v1/slots/{slot_id}/attendance/{enrolment_id}", token, body)
-
-    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return at_once([lambda enrolment_id=enrolment_id, body=body: _put(
+        f"{base_url}/api/v1/slots/{slot_id}/attendance/{enrolment_id}", token, body) for enrolment_id, body in jobs])
 
 
 def outcome(app, slot_id: int, answers: list[tuple[int, dict]]) -> dict:
@@ -143,12 +116,11 @@ def test_control_without_locks_breaks_the_chain_or_fails(postgres_database, tmp_
     """The same burst with DATABASE_LOCKING off on PostgreSQL: colliding first inserts answer 500
     and concurrent changes read the same "before" (lost updates)."""
     url = postgres_database
-    app = _migrated(url)
-    slot_id, enrolment_ids, token = _prepare(app)
-    with gunicorn(url, locking=False, log=tmp_path / "gunicorn.log") as base_url:
-        answers = concurrent_marks(base_url, slot_id, enrolment_ids, token)
-    result = outcome(app, slot_id, answers)
+    with migrated_app(url) as app:
+        slot_id, enrolment_ids, token = _prepare(app)
+        with gunicorn(url, locking=False, log=tmp_path / "gunicorn.log") as base_url:
+            answers = concurrent_marks(base_url, slot_id, enrolment_ids, token)
+        result = outcome(app, slot_id, answers)
     print(f"control: {dict(result['statuses'])}, chain breaks {result['breaks']}, lost updates {result['lost']}")
-    _dispose(app)
     failures = sum(count for status, count in result["statuses"].items() if status >= 500)
     assert failures + result["breaks"] + result["lost"] > 0, "without locks the burst should race; it did not"

@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from collections import Counter
 
 import pytest
 import requests
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from bench.live import gunicorn, post_json
+from bench.live import at_once, gunicorn, post_json
 from tests import factories
-from tests.conftest import scratch_postgres_database
+from tests.conftest import migrated_app, scratch_postgres_database
 from tests.factories import UserFactory
 from tests.production.conftest import ended_session, issued
 from tests.production.web import Browser
-from training import create_app
 from training.accounts.services import create_api_token
 from training.certificates.models import BatchStatus, CertificateBatch
 from training.extensions import db
@@ -37,20 +34,6 @@ LEARNERS = 8
 CALLS = 18
 CONTROL_LEARNERS = 3
 SERVERS = {"sqlite": {"workers": 1, "threads": CALLS + 2}, "postgresql": {"workers": 4, "threads": 4}}
-
-
-@contextlib.contextmanager
-def migrated(url: str):
-    """An app on `url`, migrated, to prepare data and read the outcome."""
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "log", "LOG_LEVEL": "WARNING"})
-    with app.app_context():
-        upgrade()
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @contextlib.contextmanager
@@ -69,7 +52,7 @@ def live(request, tmp_path_factory):
     with contextlib.ExitStack() as stack:
         url = (f"sqlite:///{folder / 'race.sqlite'}" if request.param == "sqlite"
                else stack.enter_context(scratch_postgres_database()))
-        app = stack.enter_context(migrated(url))
+        app = stack.enter_context(migrated_app(url))
         log = folder / "gunicorn.log"
         base_url = stack.enter_context(server(url, log, **SERVERS[request.param]))
         session_id, _admin, tokens = prepare(app, "warm", learners=1, calls=1)
@@ -86,23 +69,6 @@ def prepare(app, prefix: str, learners: int = LEARNERS, calls: int = CALLS) -> t
         tokens = [create_api_token(admin, f"race {n}")[1] for n in range(calls)]
         db.session.commit()
         return session.id, admin.email, tokens
-
-
-def at_once(calls) -> list[int]:
-    """Run every call at the same instant (threads released by a barrier); their HTTP statuses."""
-    barrier = threading.Barrier(len(calls))
-    statuses: list[int | None] = [None] * len(calls)
-
-    def run(index: int, call) -> None:
-        barrier.wait()
-        statuses[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
 
 
 def api_issue(base_url: str, session_id: int, token: str):
@@ -165,7 +131,7 @@ def test_control_without_locks_the_race_breaks_issues(tmp_path):
     no certificate insert the same version (observed: a 500 each, refused by
     uq_certificates_enrolment_id_version), or both a valid one, or the later supersedes the other."""
     log = tmp_path / "gunicorn.log"
-    with scratch_postgres_database() as url, migrated(url) as app:
+    with scratch_postgres_database() as url, migrated_app(url) as app:
         session_id, _admin, tokens = prepare(app, "control", learners=CONTROL_LEARNERS)
         with server(url, log, locking=False) as base_url:
             statuses = at_once([api_issue(base_url, session_id, token) for token in tokens])

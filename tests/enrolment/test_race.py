@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from bench.live import gunicorn, simultaneous_enrolments
+from tests.conftest import migrated_app
 from tests.factories import SessionFactory, UserFactory
-from training import create_app
 from training.accounts.services import create_api_token
 from training.catalogue.models import CourseSession
 from training.enrolment.models import Enrolment, EnrolmentStatus
@@ -27,13 +26,8 @@ def race_database(request, tmp_path):
         url = f"sqlite:///{tmp_path / 'race.sqlite'}"
     else:
         url = request.getfixturevalue("postgres_database")
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "log"})
-    with app.app_context():
-        upgrade()
-    yield app, url
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with migrated_app(url) as app:
+        yield app, url
 
 
 def _prepare(app) -> tuple[int, list[str]]:
