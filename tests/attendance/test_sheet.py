@@ -175,6 +175,19 @@ def test_sheet_queries_do_not_grow_with_the_learners(sheet_session, trainer):
     assert count_queries(sheet_session) == few
 
 
+def test_sheet_queries_do_not_grow_with_the_signed_off_half_days(sheet_session, trainer):
+    """Each sign-off's roll hash is checked with the signatures already loaded, not a query per half-day."""
+    morning, afternoon = sheet_session.slots
+    db.session.get(SlotSignoff, morning.id).record_hash = "0" * 64  # a hash to check, whatever its value
+    db.session.commit()
+    one = count_queries(sheet_session)
+    db.session.add(SlotSignoff(slot_id=afternoon.id, signed_by_id=trainer.id, signed_at=paris(DAY, 17, 5),
+                               record_hash="1" * 64))
+    db.session.commit()
+
+    assert count_queries(sheet_session) == one
+
+
 # ---------------------------------------------------------------- the PDF
 
 

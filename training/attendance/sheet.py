@@ -210,13 +210,13 @@ def _slot_info(slot: Slot, enrolments: list[Enrolment], marks: dict, signed: dic
         "start": _clock(start),
         "end": _clock(end),
         "hours": hours(slot.hours),
-        "signoff": _signoff_info(signoff, [m for (_e, slot_id), m in marks.items() if slot_id == slot.id]),
+        "signoff": _signoff_info(signoff, [m for (_e, slot_id), m in marks.items() if slot_id == slot.id], signed),
         "marks": [_mark_info(mark := marks.get((enrolment.id, slot.id)), start,
                              signed.get(mark.id) if mark else None) for enrolment in enrolments],
     }
 
 
-def _signoff_info(signoff: SlotSignoff | None, marks: list[AttendanceMark]) -> dict | None:
+def _signoff_info(signoff: SlotSignoff | None, marks: list[AttendanceMark], signed: dict) -> dict | None:
     """The trainer's signature: printed name, date and time, meaning, and whether the roll still matches it."""
     if signoff is None:
         return None
@@ -224,7 +224,7 @@ def _signoff_info(signoff: SlotSignoff | None, marks: list[AttendanceMark]) -> d
     name = signoff.signer_name or signoff.signed_by.name
     text = gettext("Signed off by %(name)s on %(date)s at %(time)s (Paris time)", name=name, **when)
     return {"name": name, **when, "text": text, "meaning": signoff.meaning, "hash": signoff.record_hash[:16],
-            "intact": signatures.signoff_matches(signoff, marks)}
+            "intact": signatures.signoff_matches(signoff, marks, signed)}
 
 
 def _signature_info(signature: AttendanceSignature | None) -> dict | None:

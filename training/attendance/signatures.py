@@ -152,9 +152,11 @@ def latest_signatures(mark_ids: list[int]) -> dict[int, AttendanceSignature]:
     return found
 
 
-def roll_hash(slot: Slot, marks: list[AttendanceMark], signed_at: datetime, signer_id: int, meaning: str) -> str:
-    """The SHA-256 of a half-day's roll as the trainer signs it off: every mark and its learner's signature."""
-    signatures = latest_signatures([mark.id for mark in marks])
+def roll_hash(slot: Slot, marks: list[AttendanceMark], signed_at: datetime, signer_id: int, meaning: str,
+              signed: dict[int, AttendanceSignature] | None = None) -> str:
+    """The SHA-256 of a half-day's roll as the trainer signs it off: every mark and its learner's signature
+    (`signed`: the latest signature of each mark, when the caller has them already)."""
+    signatures = latest_signatures([mark.id for mark in marks]) if signed is None else signed
     return _digest({"slot": slot.id, "session": slot.session_id, "signer": signer_id,
                     "signed_at": signed_at.isoformat(), "meaning": meaning,
                     "marks": sorted([mark_content(mark) | {"signature": getattr(signatures.get(mark.id),
@@ -162,7 +164,7 @@ def roll_hash(slot: Slot, marks: list[AttendanceMark], signed_at: datetime, sign
                                      for mark in marks], key=lambda item: item["enrolment"])})
 
 
-def signoff_matches(signoff, marks: list[AttendanceMark]) -> bool:
+def signoff_matches(signoff, marks: list[AttendanceMark], signed: dict[int, AttendanceSignature] | None = None) -> bool:
     """Whether the roll (`marks`, the slot's marks now) is still what the trainer signed off.
 
     A sign-off made before sign-offs carried a hash has none to compare: it is taken as it stands.
@@ -170,4 +172,4 @@ def signoff_matches(signoff, marks: list[AttendanceMark]) -> bool:
     if not signoff.record_hash:
         return True
     return signoff.record_hash == roll_hash(signoff.slot, marks, signoff.signed_at, signoff.signed_by_id,
-                                            signoff.meaning)
+                                            signoff.meaning, signed)
