@@ -64,12 +64,19 @@ def test_a_copied_remember_me_cookie_dies_when_its_owner_signs_out(app, client, 
     assert not signed_in(replay(app, stolen))
 
 
-def test_sign_out_everywhere_ends_every_session_and_token(app, client, learner):
+@pytest.fixture
+def two_browsers_and_a_token(app, client, learner):
+    """The learner signed in on `client` and on another browser, and holding an API token."""
     other_browser = app.test_client()
     sign_in(client, learner)
     sign_in(other_browser, learner)
     _token, plain = services.create_api_token(learner, "sync")
     db.session.commit()
+    return other_browser, plain
+
+
+def test_sign_out_everywhere_ends_every_session_and_token(client, learner, two_browsers_and_a_token):
+    other_browser, plain = two_browsers_and_a_token
     assert open_sessions(learner) == 2
     post_form(client, "/profile/sign-out-everywhere", {}, page="/profile")
     assert not signed_in(client) and not signed_in(other_browser)
@@ -77,12 +84,8 @@ def test_sign_out_everywhere_ends_every_session_and_token(app, client, learner):
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
 
 
-def test_a_password_change_ends_the_other_sessions_and_the_tokens_but_not_this_one(app, client, learner):
-    other_browser = app.test_client()
-    sign_in(client, learner)
-    sign_in(other_browser, learner)
-    _token, plain = services.create_api_token(learner, "sync")
-    db.session.commit()
+def test_a_password_change_ends_the_other_sessions_and_the_tokens_but_not_this_one(client, two_browsers_and_a_token):
+    other_browser, plain = two_browsers_and_a_token
     response = post_form(client, "/profile/password",
                          {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, page="/profile")
     assert response.status_code == 302
