@@ -36,9 +36,9 @@ def _bool(name: str, default: bool) -> bool:
 def _database_url(url: str) -> str:
     """Let `postgres://` and plain `postgresql://` URLs use the psycopg 3 driver."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

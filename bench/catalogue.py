@@ -35,10 +35,12 @@ def prepare_database(url: str | None) -> str:
     if url is None:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='genother-bench-')}/bench.sqlite"
     env = {**os.environ, "DATABASE_URL": url, "GENOTHER_ENV": "development"}
-    subprocess.run([VENV_BIN / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    code = ("from bench.catalogue_data import seed; from bench.bench_app import app\n"
-            "with app.app_context(): seed(200, 10)")
+    subprocess.run(
+        [VENV_BIN / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    code = (
+        "from bench.catalogue_data import seed; from bench.bench_app import app\nwith app.app_context(): seed(200, 10)"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
     return url
 
@@ -47,9 +49,21 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     """gunicorn with sync workers (keep-alive piles connections on one gthread worker)."""
     env = {**os.environ, "DATABASE_URL": url, "GENOTHER_ENV": "development", "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
-        [VENV_BIN / "gunicorn", "--workers", str(workers), "--worker-class", "sync", "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "bench.bench_app:app"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            VENV_BIN / "gunicorn",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.bench_app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     for _ in range(100):
         try:
@@ -63,8 +77,9 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
 
 def server_cpu_seconds(server: subprocess.Popen) -> float:
     """User plus system CPU time of the gunicorn master and its workers."""
-    pids = [server.pid] + [int(p) for p in subprocess.run(
-        ["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()]
+    pids = [server.pid] + [
+        int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+    ]
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
@@ -78,13 +93,20 @@ def server_cpu_seconds(server: subprocess.Popen) -> float:
 
 def wrk(port: int, path: str, seconds: int, connections: int) -> dict:
     """One wrk run: requests per second, p50 and p99 in milliseconds, non-2xx count."""
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-            "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
-            "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]),
-            "requests": int(re.search(r"(\d+) requests in", out)[1]), "errors": int(errors[1]) if errors else 0}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
+        "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]),
+        "requests": int(re.search(r"(\d+) requests in", out)[1]),
+        "errors": int(errors[1]) if errors else 0,
+    }
 
 
 def _ms(value: str) -> float:
@@ -108,8 +130,10 @@ def measure(server, port: int, rounds: int, seconds: int, connections: int) -> d
 
 def report(results: dict[str, list[dict]]) -> None:
     """Print medians and ratios to the bare view."""
-    median = {name: {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50", "p99", "cpu_ms")}
-              for name, runs in results.items()}
+    median = {
+        name: {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50", "p99", "cpu_ms")}
+        for name, runs in results.items()
+    }
     print(f"{'target':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11} {'vs bare':>8}")
     for name, m in median.items():
         ratio = m["rps"] / median["bare"]["rps"]

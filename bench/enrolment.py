@@ -56,10 +56,14 @@ def prepare(url: str, clients: int, sessions: int, seats: int) -> tuple[list[int
     with app.app_context():
         upgrade()
         factories.bind(db.session)
-        ids = [factories.SessionFactory(capacity=seats, day=date.today() + timedelta(days=30 + n)).id
-               for n in range(sessions)]
-        tokens = [create_api_token(factories.UserFactory(email=f"bench{n:03d}@example.org"), "bench")[1]
-                  for n in range(clients)]
+        ids = [
+            factories.SessionFactory(capacity=seats, day=date.today() + timedelta(days=30 + n)).id
+            for n in range(sessions)
+        ]
+        tokens = [
+            create_api_token(factories.UserFactory(email=f"bench{n:03d}@example.org"), "bench")[1]
+            for n in range(clients)
+        ]
         db.session.commit()
         db.engine.dispose()
     return ids, tokens
@@ -75,8 +79,9 @@ def run(base_url: str, session_ids: list[int], tokens: list[str]) -> tuple[list,
         order = random.Random(index).sample(session_ids, len(session_ids))
         barrier.wait()
         for session_id in order:
-            answer = post_json(f"{base_url}/api/v1/sessions/{session_id}/enrolments", token,
-                               {"acknowledge_prerequisites": True})
+            answer = post_json(
+                f"{base_url}/api/v1/sessions/{session_id}/enrolments", token, {"acknowledge_prerequisites": True}
+            )
             with lock:
                 answers.append(answer)
 
@@ -94,9 +99,12 @@ def oversold(url: str) -> int:
     """Confirmed enrolments beyond capacity, summed over sessions."""
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT s.capacity, count(e.id) FROM sessions s LEFT JOIN enrolments e "
-            "ON e.session_id = s.id AND e.status = 'confirmed' GROUP BY s.id, s.capacity")).all()
+        rows = conn.execute(
+            sa.text(
+                "SELECT s.capacity, count(e.id) FROM sessions s LEFT JOIN enrolments e "
+                "ON e.session_id = s.id AND e.status = 'confirmed' GROUP BY s.id, s.capacity"
+            )
+        ).all()
     engine.dispose()
     return sum(max(0, confirmed - capacity) for capacity, confirmed in rows)
 
@@ -115,10 +123,13 @@ def main() -> None:
             answers, seconds = run(base_url, session_ids, tokens)
         latencies = sorted(a.seconds * 1000 for a in answers)
         p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-        print(f"clients {args.clients}, sessions {args.sessions} x {args.seats} seats, "
-              f"enrolments {len(answers)} in {seconds:.2f} s")
-        print(f"enrolments/s {len(answers) / seconds:.0f}   p50 {statistics.median(latencies):.1f} ms   "
-              f"p99 {p99:.1f} ms")
+        print(
+            f"clients {args.clients}, sessions {args.sessions} x {args.seats} seats, "
+            f"enrolments {len(answers)} in {seconds:.2f} s"
+        )
+        print(
+            f"enrolments/s {len(answers) / seconds:.0f}   p50 {statistics.median(latencies):.1f} ms   p99 {p99:.1f} ms"
+        )
         print(f"non-201 answers {sum(a.status != 201 for a in answers)}   oversold {oversold(url)}")
     finally:
         drop()

@@ -34,14 +34,36 @@ def free_port() -> int:
 def gunicorn(database_url: str, *, workers: int = 4, threads: int = 4, locking: bool = True, log: Path | None = None):
     """Serve the app on a free loopback port; yields the base URL. Stops the server on exit."""
     port = free_port()
-    env = {**os.environ, "GENOTHER_ENV": "development", "DATABASE_URL": database_url, "MAIL_BACKEND": "log",
-           "LOG_LEVEL": "WARNING", "DATABASE_LOCKING": "1" if locking else "0"}
+    env = {
+        **os.environ,
+        "GENOTHER_ENV": "development",
+        "DATABASE_URL": database_url,
+        "MAIL_BACKEND": "log",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_LOCKING": "1" if locking else "0",
+    }
     env.pop("CELERY_BROKER_URL", None)
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115  (closed below)
     server = subprocess.Popen(
-        [VENV_BIN / "gunicorn", "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True,
+        [
+            VENV_BIN / "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "5",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=output,
+        start_new_session=True,
     )
     try:
         _wait_until_up(port, server)
@@ -74,8 +96,12 @@ class Answer:
 
 def post_json(url: str, token: str, body: dict, timeout: float = 60) -> Answer:
     """POST a JSON body with a bearer token; never raises on an HTTP error status."""
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -109,5 +135,4 @@ def at_once(calls: list) -> list:
 def simultaneous_enrolments(base_url: str, session_id: int, tokens: list[str]) -> list[Answer]:
     """Every token enrols in the session at the same instant."""
     url = f"{base_url}/api/v1/sessions/{session_id}/enrolments"
-    return at_once([lambda token=token: post_json(url, token, {"acknowledge_prerequisites": True})
-                    for token in tokens])
+    return at_once([lambda token=token: post_json(url, token, {"acknowledge_prerequisites": True}) for token in tokens])

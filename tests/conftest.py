@@ -242,13 +242,16 @@ class IsolatedClient(FlaskClient):
 def app(database_url, smtp_server, tmp_path):
     """The application on a fresh database, sending email to the loopback SMTP server."""
     controller, _handler = smtp_server
-    app = create_app("test", {
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "MAIL_BACKEND": "smtp",
-        "MAIL_SERVER": controller.hostname,
-        "MAIL_PORT": controller.port,
-        "BASE_URL": "http://training.test",
-    })
+    app = create_app(
+        "test",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": controller.hostname,
+            "MAIL_PORT": controller.port,
+            "BASE_URL": "http://training.test",
+        },
+    )
     app.test_client_class = IsolatedClient
     yield app
     if DATABASE_URL:

@@ -115,13 +115,20 @@ class SessionFactory(BaseFactory):
             SessionFactory._meta.sqlalchemy_session.commit()
 
 
-def enrol(session: CourseSession, user: User, status: EnrolmentStatus = EnrolmentStatus.CONFIRMED,
-          at: datetime | None = None, **fields) -> Enrolment:
+def enrol(
+    session: CourseSession,
+    user: User,
+    status: EnrolmentStatus = EnrolmentStatus.CONFIRMED,
+    at: datetime | None = None,
+    **fields,
+) -> Enrolment:
     """An enrolment written as the enrolment services leave it: made `at` (default now), with the
     timestamp its status requires, and the session's seat counter kept in step."""
     at = at or datetime.now(UTC)
-    stamps = {"confirmed_at": at if status is EnrolmentStatus.CONFIRMED else None,
-              "waitlisted_at": at if status is EnrolmentStatus.WAITLISTED else None}
+    stamps = {
+        "confirmed_at": at if status is EnrolmentStatus.CONFIRMED else None,
+        "waitlisted_at": at if status is EnrolmentStatus.WAITLISTED else None,
+    }
     enrolment = Enrolment(session=session, user=user, status=status, created_at=at, **{**stamps, **fields})
     SessionFactory._meta.sqlalchemy_session.add(enrolment)
     session.seats_taken += status is EnrolmentStatus.CONFIRMED

@@ -129,16 +129,26 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "admin.cancel_session"): admin_only(422),  # no reason given: refused
     # Enrolment, learner side: the fixture's enrolment belongs to the learner.
     ("GET", "enrolment.enrol"): signed_in(200),
-    ("POST", "enrolment.enrol"): {"anonymous": 302, "learner": 302, "other_learner": 422, "trainer": 422,
-                                    "admin": 422},  # already in; others did not acknowledge the prerequisites
+    ("POST", "enrolment.enrol"): {
+        "anonymous": 302,
+        "learner": 302,
+        "other_learner": 422,
+        "trainer": 422,
+        "admin": 422,
+    },  # already in; others did not acknowledge the prerequisites
     ("GET", "enrolment.my_trainings"): signed_in(200),
     ("GET", "enrolment.enrolment_status"): mine(200),
     ("POST", "enrolment.cancel"): mine(302),
     ("GET", "enrolment.convocation"): mine(200),
     ("POST", "enrolment.new_calendar_link"): signed_in(302),
     ("GET", "enrolment.calendar_feed"): every(404),
-    ("POST", "api.enrol"): {"anonymous": 401, "learner": 200, "other_learner": 422, "trainer": 422,
-                              "admin": 422},  # already in: the same enrolment; others: no acknowledgement
+    ("POST", "api.enrol"): {
+        "anonymous": 401,
+        "learner": 200,
+        "other_learner": 422,
+        "trainer": 422,
+        "admin": 422,
+    },  # already in: the same enrolment; others: no acknowledgement
     ("DELETE", "api.cancel_enrolment"): {**mine(200, anonymous=401), "admin": 409},  # an admin must give a reason
     ("GET", "api.my_enrolments"): api_signed_in(200),
     # Enrolment, training office side: the fixture's enrolment is confirmed, not awaiting approval.
@@ -220,29 +230,60 @@ def people(learner, other_learner, trainer, admin):
     other_trainer = UserFactory(email="other.trainer@example.org", name="Olga Trainer", roles=["trainer"])
     token, _plain = create_api_token(learner, "learner's token")
     session = SessionFactory(trainers=[trainer], seats_taken=1)
-    enrolment = Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED,
-                          confirmed_at=datetime.now(UTC))
+    enrolment = Enrolment(
+        session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    )
     pdf = b"%PDF-1.7 the learner's certificate"
-    certificate = Certificate(code="access-table-certificate-code", serial="GT-ACCESS-0001", enrolment=enrolment,
-                              hours_attended=Decimal("7"), hours_scheduled=Decimal("7"), locale="en",
-                              issued_by=admin, sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf)
+    certificate = Certificate(
+        code="access-table-certificate-code",
+        serial="GT-ACCESS-0001",
+        enrolment=enrolment,
+        hours_attended=Decimal("7"),
+        hours_scheduled=Decimal("7"),
+        locale="en",
+        issued_by=admin,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
+    )
     db.session.add_all([enrolment, certificate])
     db.session.commit()
-    users = {"learner": learner, "other_learner": other_learner, "trainer": trainer,
-             "other_trainer": other_trainer, "admin": admin}
+    users = {
+        "learner": learner,
+        "other_learner": other_learner,
+        "trainer": trainer,
+        "other_trainer": other_trainer,
+        "admin": admin,
+    }
     bearers = {role: create_api_token(user, f"{role}'s token")[1] for role, user in users.items()}
     db.session.commit()
-    return {**users, "bearers": bearers, "token_id": token.id, "course": session.course, "session": session,
-            "slot": session.slots[0], "enrolment": enrolment, "certificate": certificate}
+    return {
+        **users,
+        "bearers": bearers,
+        "token_id": token.id,
+        "course": session.course,
+        "session": session,
+        "slot": session.slots[0],
+        "enrolment": enrolment,
+        "certificate": certificate,
+    }
 
 
 def _url(rule: str, people: dict) -> str:
-    values = {"<path:filename>": "css/app.css", "<token>": "not-a-valid-token",
-              "<int:user_id>": str(people["learner"].id), "<int:token_id>": str(people["token_id"]),
-              "<slug>": people["course"].slug, "<int:course_id>": str(people["course"].id),
-              "<int:session_id>": str(people["session"].id), "<int:slot_id>": str(people["slot"].id),
-              "<int:enrolment_id>": str(people["enrolment"].id), "<code>": people["certificate"].code,
-              "<int:batch_id>": "999", "<kind>": "attendance", "<int:certificate_id>": str(people["certificate"].id)}
+    values = {
+        "<path:filename>": "css/app.css",
+        "<token>": "not-a-valid-token",
+        "<int:user_id>": str(people["learner"].id),
+        "<int:token_id>": str(people["token_id"]),
+        "<slug>": people["course"].slug,
+        "<int:course_id>": str(people["course"].id),
+        "<int:session_id>": str(people["session"].id),
+        "<int:slot_id>": str(people["slot"].id),
+        "<int:enrolment_id>": str(people["enrolment"].id),
+        "<code>": people["certificate"].code,
+        "<int:batch_id>": "999",
+        "<kind>": "attendance",
+        "<int:certificate_id>": str(people["certificate"].id),
+    }
     for placeholder, value in values.items():
         rule = rule.replace(placeholder, value)
     assert "<" not in rule, f"no sample value for {rule}"
@@ -295,8 +336,10 @@ GET_REGISTERS = {"attendance.attendance_sheet": {"attendance_sheets", "audit_log
 def _row_counts() -> dict[str, int]:
     """The number of rows of every table: a GET adds or removes none (updates are not seen here)."""
     db.session.expire_all()
-    return {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
-            for table in db.metadata.sorted_tables}
+    return {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
 
 
 def test_the_table_covers_every_role():

@@ -147,11 +147,17 @@ def test_refuses_a_database_holding_other_data(app, runner):
 def test_past_sessions_have_certificates_and_the_last_one_is_left_to_issue(seeded):
     from training.certificates.models import Certificate
 
-    ended = db.session.scalars(sa.select(CourseSession).where(
-        CourseSession.ends_at < datetime.now(UTC), CourseSession.status == SessionStatus.SCHEDULED)
-        .order_by(CourseSession.ends_at)).all()
-    with_certificates = {row for row in db.session.scalars(
-        sa.select(Enrolment.session_id).join(Certificate, Certificate.enrolment_id == Enrolment.id))}
+    ended = db.session.scalars(
+        sa.select(CourseSession)
+        .where(CourseSession.ends_at < datetime.now(UTC), CourseSession.status == SessionStatus.SCHEDULED)
+        .order_by(CourseSession.ends_at)
+    ).all()
+    with_certificates = {
+        row
+        for row in db.session.scalars(
+            sa.select(Enrolment.session_id).join(Certificate, Certificate.enrolment_id == Enrolment.id)
+        )
+    }
     assert ended[-1].id not in with_certificates
     assert len(with_certificates) >= len(ended) - 2  # a session where nobody reached the threshold has none
 

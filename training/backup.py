@@ -56,8 +56,9 @@ class _Snapshot:
     counts: dict[str, int]
 
 
-def backup_sqlite(source_path: str | os.PathLike, target_path: str | os.PathLike,
-                  overwrite: bool = False) -> BackupReport:
+def backup_sqlite(
+    source_path: str | os.PathLike, target_path: str | os.PathLike, overwrite: bool = False
+) -> BackupReport:
     """Copy the SQLite database at `source_path` to `target_path`, check the copy, then rename it into place."""
     source, target = Path(source_path), Path(target_path)
     _refuse_bad_paths(source, target, overwrite)
@@ -116,8 +117,9 @@ def _read_snapshot(connection: sqlite3.Connection, path: Path) -> _Snapshot:
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
     missing = [t for t in ("alembic_version", *MAIN_TABLES) if t not in tables]
     if missing:
-        raise BackupError(f"{path} is not a migrated GenoTher database (no table {', '.join(missing)}); "
-                          "run `flask db upgrade` first")
+        raise BackupError(
+            f"{path} is not a migrated GenoTher database (no table {', '.join(missing)}); run `flask db upgrade` first"
+        )
     revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     counts = {t: connection.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in MAIN_TABLES}
     return _Snapshot(revision[0] if revision else "", counts)
@@ -142,13 +144,18 @@ def _problems(connection: sqlite3.Connection, expected: _Snapshot) -> list[str]:
     integrity = _integrity_check(connection)
     if integrity != ["ok"]:
         return [f"integrity_check: {line}" for line in integrity]
-    problems = [f"foreign_key_check: {table} row {rowid} points to a missing {parent} row"
-                for table, rowid, parent, _fk in connection.execute("PRAGMA foreign_key_check")]
+    problems = [
+        f"foreign_key_check: {table} row {rowid} points to a missing {parent} row"
+        for table, rowid, parent, _fk in connection.execute("PRAGMA foreign_key_check")
+    ]
     found = _read_snapshot(connection, Path("the copy"))
     if found.revision != expected.revision:
         problems.append(f"alembic revision {found.revision!r} differs from the source's {expected.revision!r}")
-    problems += [f"{table}: {found.counts[table]} rows, the source had {count}"
-                 for table, count in expected.counts.items() if found.counts[table] != count]
+    problems += [
+        f"{table}: {found.counts[table]} rows, the source had {count}"
+        for table, count in expected.counts.items()
+        if found.counts[table] != count
+    ]
     return problems
 
 
@@ -194,12 +201,14 @@ def _remove_with_sidecars(partial: Path) -> None:
 def sqlite_path(url: sa.engine.URL, now: datetime) -> Path:
     """The file of a SQLite database URL; refuse other databases, saying what to use instead."""
     if url.get_backend_name() == "postgresql":
-        plain = sa.engine.URL.create("postgresql", username=url.username, host=url.host, port=url.port,
-                                     database=url.database, query=url.query).render_as_string()
+        plain = sa.engine.URL.create(
+            "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
+        ).render_as_string()
         raise BackupError(
             "flask backup copies SQLite databases only; back PostgreSQL up with pg_dump "
             "(the password comes from PGPASSWORD or ~/.pgpass):\n"
-            f"  pg_dump --format=custom --file={_stamped('dump', now)} {shlex.quote(plain)}")
+            f"  pg_dump --format=custom --file={_stamped('dump', now)} {shlex.quote(plain)}"
+        )
     if url.get_backend_name() != "sqlite":
         raise BackupError(f"flask backup copies SQLite databases only, not {url.get_backend_name()}")
     if url.database in (None, "", ":memory:"):
@@ -240,8 +249,7 @@ def _echo_report(report: BackupReport) -> None:
     width = max(len(table) for table in report.counts)
     for table, count in report.counts.items():
         click.echo(f"  {table:<{width}}  {count:>9}")
-    click.echo("Checked: integrity_check ok, no foreign key violation, the same revision and row counts as "
-               "the source.")
+    click.echo("Checked: integrity_check ok, no foreign key violation, the same revision and row counts as the source.")
 
 
 def _human_size(size: int) -> str:

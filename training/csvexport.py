@@ -45,7 +45,11 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
     """A download of the CSV document named `filename`."""
     body = "\ufeff" + csv_text(header, rows)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -88,14 +88,18 @@ def append_only(table: sa.Table) -> None:
     """
     name = table.name
     statements = {
-        "sqlite": [f"CREATE TRIGGER {name}_no_update BEFORE UPDATE ON {name} "
-                   f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
-                   f"CREATE TRIGGER {name}_no_delete BEFORE DELETE ON {name} "
-                   f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"],
-        "postgresql": [f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$ "
-                       f"BEGIN RAISE EXCEPTION '{name} is append-only'; END; $$ LANGUAGE plpgsql",
-                       f"CREATE TRIGGER {name}_no_update_delete BEFORE UPDATE OR DELETE ON {name} "
-                       f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()"],
+        "sqlite": [
+            f"CREATE TRIGGER {name}_no_update BEFORE UPDATE ON {name} "
+            f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
+            f"CREATE TRIGGER {name}_no_delete BEFORE DELETE ON {name} "
+            f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
+        ],
+        "postgresql": [
+            f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$ "
+            f"BEGIN RAISE EXCEPTION '{name} is append-only'; END; $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {name}_no_update_delete BEFORE UPDATE OR DELETE ON {name} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()",
+        ],
     }
     for dialect, ddl in statements.items():
         for statement in ddl:

@@ -82,8 +82,10 @@ def seed_demo_command() -> None:
         _echo_accounts()
         return
     if state == "other":
-        raise click.ClickException("The database already holds data that is not the demo's; seed-demo "
-                                   "only fills an empty database. Nothing was changed.")
+        raise click.ClickException(
+            "The database already holds data that is not the demo's; seed-demo "
+            "only fills an empty database. Nothing was changed."
+        )
     now = datetime.now(UTC)
     counts = seed_demo(now)
     db.session.commit()
@@ -98,9 +100,11 @@ def issue_demo_certificates(now: datetime) -> int:
     from training.certificates.services import issue_pending
 
     admin = db.session.scalar(sa.select(User).where(User.email == data.ADMIN[1]))
-    ended = db.session.scalars(sa.select(CourseSession).where(
-        CourseSession.ends_at < now, CourseSession.status == SessionStatus.SCHEDULED)
-        .order_by(CourseSession.ends_at)).all()
+    ended = db.session.scalars(
+        sa.select(CourseSession)
+        .where(CourseSession.ends_at < now, CourseSession.status == SessionStatus.SCHEDULED)
+        .order_by(CourseSession.ends_at)
+    ).all()
     return sum(len(issue_pending(admin, session)) for session in ended[:-1])
 
 
@@ -165,8 +169,13 @@ def _add_user(demo: Demo, row: tuple[str, ...], role: Role, password_hash: str) 
     name, email, organisation, category, locale = row
     created = demo.now - timedelta(days=demo.rng.uniform(380, 420))
     user = User(
-        email=email, name=name, organisation=organisation, category=LearnerCategory(category), locale=locale,
-        password_hash=password_hash, created_at=created,
+        email=email,
+        name=name,
+        organisation=organisation,
+        category=LearnerCategory(category),
+        locale=locale,
+        password_hash=password_hash,
+        created_at=created,
         email_confirmed_at=created + timedelta(minutes=demo.rng.randint(2, 90)),
     )
     user.roles = [UserRole(role=role, granted_at=created)]
@@ -179,11 +188,20 @@ def _add_course(demo: Demo, spec: dict) -> Course:
     language = spec["language"]
     created = demo.now - timedelta(days=450)
     course = Course(
-        slug=spec["slug"], track=Track(spec["track"]), level=Level(spec["level"]), language=language,
-        format=CourseFormat(spec["format"]), duration_hours=Decimal(spec["hours"]),
-        price_eur=Decimal(spec["price"]), accessibility=data.ACCESSIBILITY[language], contact=data.CONTACT,
-        access_delay=data.ACCESS_DELAY[language], status=CourseStatus(spec.get("status", "published")),
-        created_at=created, updated_at=created, **{name: spec[name] for name in TEXT_FIELDS},
+        slug=spec["slug"],
+        track=Track(spec["track"]),
+        level=Level(spec["level"]),
+        language=language,
+        format=CourseFormat(spec["format"]),
+        duration_hours=Decimal(spec["hours"]),
+        price_eur=Decimal(spec["price"]),
+        accessibility=data.ACCESSIBILITY[language],
+        contact=data.CONTACT,
+        access_delay=data.ACCESS_DELAY[language],
+        status=CourseStatus(spec.get("status", "published")),
+        created_at=created,
+        updated_at=created,
+        **{name: spec[name] for name in TEXT_FIELDS},
     )
     db.session.add(course)
     return course
@@ -198,10 +216,16 @@ def _add_session(demo: Demo, course: Course, when, capacity: int, kind: str) -> 
     times = _slot_times(_session_days(demo.today, when, math.ceil(n_slots / 2)), n_slots)
     start, spec = times[0][0], SPECS[course.slug]
     session = CourseSession(
-        course=course, place=data.PLACES[spec["place"]], capacity=capacity, starts_at=start,
-        ends_at=times[-1][1], enrolment_deadline=start - timedelta(days=demo.rng.choice((3, 5, 7))),
-        cancellation_deadline=start - timedelta(days=demo.rng.randint(2, 7)), approval_required=kind == "approval",
-        what_to_bring=spec.get("what_to_bring", ""), created_at=min(start, demo.now) - timedelta(days=60),
+        course=course,
+        place=data.PLACES[spec["place"]],
+        capacity=capacity,
+        starts_at=start,
+        ends_at=times[-1][1],
+        enrolment_deadline=start - timedelta(days=demo.rng.choice((3, 5, 7))),
+        cancellation_deadline=start - timedelta(days=demo.rng.randint(2, 7)),
+        approval_required=kind == "approval",
+        what_to_bring=spec.get("what_to_bring", ""),
+        created_at=min(start, demo.now) - timedelta(days=60),
         slots=[Slot(starts_at=s, ends_at=e, hours=SLOT_HOURS) for s, e in times],
     )
     session.trainers = _pick_trainers(demo, spec["trainers"], times)
@@ -266,7 +290,7 @@ def _pick_trainers(demo: Demo, keys: list[str], times) -> list[User]:
     if not free:
         raise click.ClickException("demo schedule error: no trainer is free for a session")
     two = len(free) > 1 and free[1] in keys and demo.rng.random() < 0.4
-    chosen = [demo.trainers[key] for key in free[:2 if two else 1]]
+    chosen = [demo.trainers[key] for key in free[: 2 if two else 1]]
     for trainer in chosen:
         demo.busy[trainer].extend(times)
     return chosen
@@ -290,8 +314,14 @@ def _enrol(demo: Demo, session, learner: User, status: EnrolmentStatus, at: date
         demo.busy[learner].extend((slot.starts_at, slot.ends_at) for slot in session.slots)
     by_admin = demo.rng.random() < 0.1
     return Enrolment(
-        session=session, user=learner, status=status, created_at=at, prerequisites_acknowledged_at=at,
-        enrolled_by=demo.admin if by_admin else None, updated_at=fields.pop("updated_at", at), **fields,
+        session=session,
+        user=learner,
+        status=status,
+        created_at=at,
+        prerequisites_acknowledged_at=at,
+        enrolled_by=demo.admin if by_admin else None,
+        updated_at=fields.pop("updated_at", at),
+        **fields,
     )
 
 
@@ -306,8 +336,9 @@ def _cancelled(demo: Demo, session, learner: User, cancelled_at: datetime | None
     limit = cancelled_at or min(session.cancellation_deadline, demo.now - timedelta(hours=2))
     at = limit - timedelta(days=demo.rng.uniform(5, 30))
     cancelled_at = cancelled_at or at + timedelta(days=demo.rng.uniform(0.5, 4))
-    return _enrol(demo, session, learner, EnrolmentStatus.CANCELLED, at, cancelled_at=cancelled_at,
-                  updated_at=cancelled_at)
+    return _enrol(
+        demo, session, learner, EnrolmentStatus.CANCELLED, at, cancelled_at=cancelled_at, updated_at=cancelled_at
+    )
 
 
 def _enrol_open(demo: Demo, session, pool: list[User]) -> list[Enrolment]:
@@ -326,7 +357,7 @@ def _enrol_full(demo: Demo, session, pool: list[User]) -> list[Enrolment]:
     roster = [_confirmed(demo, session, learner) for learner in pool[:capacity]]
     roster.append(_cancelled(demo, session, pool[capacity]))
     waited = demo.now - timedelta(days=12)
-    for learner in pool[capacity + 1:capacity + 4]:
+    for learner in pool[capacity + 1 : capacity + 4]:
         waited += timedelta(hours=demo.rng.uniform(3, 60))
         roster.append(_enrol(demo, session, learner, EnrolmentStatus.WAITLISTED, waited, waitlisted_at=waited))
     return roster
@@ -346,10 +377,14 @@ def _decided(demo: Demo, session, learner: User, status: EnrolmentStatus) -> Enr
     """A request the admin approved (confirmed) or rejected, a day or two after it came in."""
     at = demo.now - timedelta(days=demo.rng.uniform(8, 30))
     decided = at + timedelta(days=demo.rng.uniform(0.5, 2))
-    confirmed = {"confirmed_at": decided} if status is EnrolmentStatus.CONFIRMED else {
-        "decision_reason": data.REJECTION_REASON[session.course.language]}
-    return _enrol(demo, session, learner, status, at, decided_by=demo.admin, decided_at=decided,
-                  updated_at=decided, **confirmed)
+    confirmed = (
+        {"confirmed_at": decided}
+        if status is EnrolmentStatus.CONFIRMED
+        else {"decision_reason": data.REJECTION_REASON[session.course.language]}
+    )
+    return _enrol(
+        demo, session, learner, status, at, decided_by=demo.admin, decided_at=decided, updated_at=decided, **confirmed
+    )
 
 
 def _enrol_cancelled_session(demo: Demo, session, pool: list[User]) -> list[Enrolment]:
@@ -357,8 +392,12 @@ def _enrol_cancelled_session(demo: Demo, session, pool: list[User]) -> list[Enro
     return [_cancelled(demo, session, learner, session.cancelled_at) for learner in pool[:4]]
 
 
-ENROLERS = {"open": _enrol_open, "full": _enrol_full, "approval": _enrol_approval,
-            "cancelled": _enrol_cancelled_session}
+ENROLERS = {
+    "open": _enrol_open,
+    "full": _enrol_full,
+    "approval": _enrol_approval,
+    "cancelled": _enrol_cancelled_session,
+}
 
 
 # ---------------------------------------------------------------- attendance and surveys
@@ -371,7 +410,7 @@ def _add_attendance(demo: Demo, session: CourseSession, roster: list[Enrolment])
         return
     for enrolment in roster:
         if enrolment.status is EnrolmentStatus.CONFIRMED:
-            statuses = _attendance_pattern(demo.rng, len(session.slots))[:len(elapsed)]
+            statuses = _attendance_pattern(demo.rng, len(session.slots))[: len(elapsed)]
             for slot, status in zip(elapsed, statuses, strict=True):
                 demo.marks.append(_mark(demo, session, enrolment, slot, status))
                 db.session.add(demo.marks[-1])
@@ -384,7 +423,7 @@ def _attendance_pattern(rng: random.Random, n_slots: int) -> list[MarkStatus]:
     if rng.random() < 0.1:
         missed = max(1, n_slots // 2)
         first = rng.randrange(n_slots - missed + 1)
-        statuses[first:first + missed] = [rng.choice((MarkStatus.ABSENT, MarkStatus.EXCUSED))] * missed
+        statuses[first : first + missed] = [rng.choice((MarkStatus.ABSENT, MarkStatus.EXCUSED))] * missed
     return statuses
 
 
@@ -396,7 +435,11 @@ def _mark(demo: Demo, session: CourseSession, enrolment: Enrolment, slot: Slot, 
     self_checkin = status.counts_as_attended and rng.random() < 0.2
     note = data.MARK_NOTES.get(status.value, {}).get(language, "") if rng.random() < 0.5 else ""
     return AttendanceMark(
-        session_id=session.id, enrolment_id=enrolment.id, slot_id=slot.id, status=status, note=note,
+        session_id=session.id,
+        enrolment_id=enrolment.id,
+        slot_id=slot.id,
+        status=status,
+        note=note,
         method=MarkMethod.SELF_CHECKIN if self_checkin else MarkMethod.TRAINER,
         # A self check-in is recorded as made by the learner: the trainer did not make it.
         marked_by_id=enrolment.user_id if self_checkin else rng.choice(session.trainers).id,
@@ -417,9 +460,16 @@ def _add_signoffs(demo: Demo) -> None:
                 signer = demo.rng.choice(session.trainers)
                 marks = [m for m in demo.marks if m.slot_id == slot.id]
                 meaning = signatures.signoff_meaning(slot, len(marks), session.course.language)
-                db.session.add(SlotSignoff(slot=slot, signed_by=signer, signed_at=signed, signer_name=signer.name,
-                                           meaning=meaning, record_hash=signatures.roll_hash(
-                                               slot, marks, signed, signer.id, meaning)))
+                db.session.add(
+                    SlotSignoff(
+                        slot=slot,
+                        signed_by=signer,
+                        signed_at=signed,
+                        signer_name=signer.name,
+                        meaning=meaning,
+                        record_hash=signatures.roll_hash(slot, marks, signed, signer.id, meaning),
+                    )
+                )
 
 
 def _add_signatures(demo: Demo) -> None:
@@ -430,13 +480,17 @@ def _add_signatures(demo: Demo) -> None:
         if not mark.status.counts_as_attended or rng.random() < 0.1:
             continue
         learner, drawn = mark.enrolment.user, rng.random() < 0.8
-        fields = {"signer_id": learner.id, "signer_name": learner.name, "signed_at": mark.marked_at,
-                  "meaning": signatures.mark_meaning(mark.slot, mark.status, mark.slot.session.course.language),
-                  "method": SignatureMethod.DRAWN if drawn else SignatureMethod.TYPED,
-                  "device": SignatureDevice.OWN if mark.method.by_learner else SignatureDevice.TRAINER,
-                  "drawing": _scribble(rng) if drawn else "", "typed_name": "" if drawn else learner.name}
-        db.session.add(AttendanceSignature(mark=mark, record_hash=signatures.signature_hash(mark, **fields),
-                                           **fields))
+        fields = {
+            "signer_id": learner.id,
+            "signer_name": learner.name,
+            "signed_at": mark.marked_at,
+            "meaning": signatures.mark_meaning(mark.slot, mark.status, mark.slot.session.course.language),
+            "method": SignatureMethod.DRAWN if drawn else SignatureMethod.TYPED,
+            "device": SignatureDevice.OWN if mark.method.by_learner else SignatureDevice.TRAINER,
+            "drawing": _scribble(rng) if drawn else "",
+            "typed_name": "" if drawn else learner.name,
+        }
+        db.session.add(AttendanceSignature(mark=mark, record_hash=signatures.signature_hash(mark, **fields), **fields))
 
 
 def _scribble(rng: random.Random) -> str:

@@ -179,8 +179,14 @@ COURSES = [
     {
         "slug": "therapie-genique-vecteurs-aav",
         "title": "Thérapie génique : conception de vecteurs AAV",
-        "track": "research", "level": "intermediate", "language": "fr", "format": "in_person",
-        "hours": "21", "price": "1450.00", "place": "lab", "trainers": ["moreau", "benali"],
+        "track": "research",
+        "level": "intermediate",
+        "language": "fr",
+        "format": "in_person",
+        "hours": "21",
+        "price": "1450.00",
+        "place": "lab",
+        "trainers": ["moreau", "benali"],
         "summary": "Trois jours pour concevoir un vecteur AAV adapté à une indication : choix du sérotype "
         "et de la capside, conception de la cassette d'expression (promoteur, séquences régulatrices, "
         "taille d'encapsidation), production à petite échelle et premiers contrôles. Cours théoriques "
@@ -203,8 +209,14 @@ COURSES = [
     {
         "slug": "lentiviral-vector-design",
         "title": "Lentiviral vector design for ex vivo gene therapy",
-        "track": "research", "level": "intermediate", "language": "en", "format": "in_person",
-        "hours": "14", "price": "1100.00", "place": "lab", "trainers": ["moreau", "benali"],
+        "track": "research",
+        "level": "intermediate",
+        "language": "en",
+        "format": "in_person",
+        "hours": "14",
+        "price": "1100.00",
+        "place": "lab",
+        "trainers": ["moreau", "benali"],
         "summary": "Two days on third-generation self-inactivating lentiviral vectors for the ex vivo "
         "modification of haematopoietic stem cells and T cells: packaging systems, pseudotyping, "
         "transduction enhancers, vector copy number and the safety of integration.",
@@ -226,8 +238,14 @@ COURSES = [
     {
         "slug": "edition-genome-crispr",
         "title": "Édition du génome : CRISPR-Cas9, éditeurs de bases et prime editing",
-        "track": "research", "level": "advanced", "language": "fr", "format": "in_person",
-        "hours": "21", "price": "1600.00", "place": "lab", "trainers": ["benali", "moreau"],
+        "track": "research",
+        "level": "advanced",
+        "language": "fr",
+        "format": "in_person",
+        "hours": "21",
+        "price": "1600.00",
+        "place": "lab",
+        "trainers": ["benali", "moreau"],
         "summary": "Panorama pratique des outils d'édition du génome à visée thérapeutique : nucléases Cas9 "
         "et Cas12a, éditeurs de bases, prime editing. Conception des guides, modes de livraison (RNP, "
         "AAV, nanoparticules lipidiques), mesure de l'efficacité et analyse des effets hors cible.",
@@ -248,8 +266,14 @@ COURSES = [
     {
         "slug": "rna-therapeutics-fundamentals",
         "title": "RNA therapeutics: antisense oligonucleotides, siRNA and mRNA",
-        "track": "research", "level": "introductory", "language": "en", "format": "remote",
-        "hours": "7", "price": "450.00", "place": "zoom", "trainers": ["benali"],
+        "track": "research",
+        "level": "introductory",
+        "language": "en",
+        "format": "remote",
+        "hours": "7",
+        "price": "450.00",
+        "place": "zoom",
+        "trainers": ["benali"],
         "summary": "A one-day online introduction to RNA-based medicines: how ASOs, siRNAs and mRNAs work, "
         "the chemistry that makes them stable, delivery with GalNAc conjugates and lipid nanoparticles, "
         "and lessons from approved products such as nusinersen and patisiran.",
@@ -267,8 +291,14 @@ COURSES = [
     {
         "slug": "immunogenicite-aav",
         "title": "Immunogénicité des vecteurs AAV : anticorps neutralisants et réponses cellulaires",
-        "track": "research", "level": "advanced", "language": "fr", "format": "hybrid",
-        "hours": "10.5", "price": "900.00", "place": "hybrid", "trainers": ["moreau", "benali"],
+        "track": "research",
+        "level": "advanced",
+        "language": "fr",
+        "format": "hybrid",
+        "hours": "10.5",
+        "price": "900.00",
+        "place": "hybrid",
+        "trainers": ["moreau", "benali"],
         "summary": "Une journée et demie pour comprendre et maîtriser les réponses immunitaires dirigées contre "
         "les vecteurs AAV et le transgène : sélection des patients, dosage des anticorps neutralisants, "
         "immunosuppression, réadministration. Formation ouverte sur place et à distance.",
@@ -287,8 +317,14 @@ COURSES = [
     {
         "slug": "introduction-therapie-genique",
         "title": "Introduction à la thérapie génique pour les non-spécialistes",
-        "track": "research", "level": "introductory", "language": "fr", "format": "remote",
-        "hours": "7", "price": "350.00", "place": "zoom", "trainers": ["moreau", "benali"],
+        "track": "research",
+        "level": "introductory",
+        "language": "fr",
+        "format": "remote",
+        "hours": "7",
+        "price": "350.00",
+        "place": "zoom",
+        "trainers": ["moreau", "benali"],
         "summary": "Une journée à distance pour comprendre ce qu'est un médicament de thérapie génique, comment "
         "il est conçu, produit et évalué, et ce qu'il change pour les patients. Idéal pour les fonctions "
         "support, les nouveaux arrivants et les étudiants.",
@@ -307,8 +343,15 @@ COURSES = [
     {
         "slug": "vector-integration-site-analysis",
         "title": "Vector integration site analysis by NGS",
-        "track": "research", "level": "advanced", "language": "en", "format": "in_person",
-        "hours": "14", "price": "1250.00", "place": "lab", "trainers": ["benali"], "status": "draft",
+        "track": "research",
+        "level": "advanced",
+        "language": "en",
+        "format": "in_person",
+        "hours": "14",
+        "price": "1250.00",
+        "place": "lab",
+        "trainers": ["benali"],
+        "status": "draft",
         "summary": "Two days on the molecular and bioinformatic methods used to map lentiviral and AAV "
         "integration sites and to monitor clonality in treated patients: LAM-PCR, target enrichment, "
         "long-read sequencing and data interpretation.",
@@ -326,8 +369,14 @@ COURSES = [
     {
         "slug": "production-gmp-vecteurs-viraux",
         "title": "Production GMP de vecteurs viraux : les fondamentaux",
-        "track": "biomanufacturing", "level": "introductory", "language": "fr", "format": "in_person",
-        "hours": "14", "price": "1200.00", "place": "process", "trainers": ["lefevre", "moreau"],
+        "track": "biomanufacturing",
+        "level": "introductory",
+        "language": "fr",
+        "format": "in_person",
+        "hours": "14",
+        "price": "1200.00",
+        "place": "process",
+        "trainers": ["lefevre", "moreau"],
         "summary": "Deux jours pour comprendre le cycle de production d'un lot clinique de vecteurs viraux selon "
         "les BPF : de la banque de cellules au produit fini, jusqu'à la libération pharmaceutique. "
         "Visite commentée d'une unité de production.",
@@ -348,8 +397,14 @@ COURSES = [
     {
         "slug": "upstream-processing-aav",
         "title": "Upstream processing: AAV production in suspension HEK293 cells",
-        "track": "biomanufacturing", "level": "intermediate", "language": "en", "format": "in_person",
-        "hours": "21", "price": "1700.00", "place": "process", "trainers": ["lefevre", "moreau"],
+        "track": "biomanufacturing",
+        "level": "intermediate",
+        "language": "en",
+        "format": "in_person",
+        "hours": "21",
+        "price": "1700.00",
+        "place": "process",
+        "trainers": ["lefevre", "moreau"],
         "summary": "Three days on the upstream steps of AAV manufacturing: cell expansion in suspension, "
         "PEI-mediated triple transfection, bioreactor operation and harvest. Lectures alternate with "
         "hands-on work on benchtop bioreactors.",
@@ -370,8 +425,14 @@ COURSES = [
     {
         "slug": "purification-aval-aav",
         "title": "Procédés aval : purification des AAV par chromatographie d'affinité",
-        "track": "biomanufacturing", "level": "intermediate", "language": "fr", "format": "in_person",
-        "hours": "14", "price": "1350.00", "place": "cleanroom", "trainers": ["lefevre", "moreau"],
+        "track": "biomanufacturing",
+        "level": "intermediate",
+        "language": "fr",
+        "format": "in_person",
+        "hours": "14",
+        "price": "1350.00",
+        "place": "cleanroom",
+        "trainers": ["lefevre", "moreau"],
         "summary": "Deux jours consacrés à la purification des vecteurs AAV : clarification, chromatographie "
         "d'affinité, enrichissement en capsides pleines par échange d'anions, ultrafiltration et "
         "diafiltration, filtration stérilisante.",
@@ -391,8 +452,14 @@ COURSES = [
     {
         "slug": "controle-qualite-vecteurs",
         "title": "Contrôle qualité des lots de vecteurs : titre, pureté, capsides pleines et vides",
-        "track": "biomanufacturing", "level": "intermediate", "language": "fr", "format": "hybrid",
-        "hours": "14", "price": "1200.00", "place": "hybrid", "trainers": ["lefevre", "benali"],
+        "track": "biomanufacturing",
+        "level": "intermediate",
+        "language": "fr",
+        "format": "hybrid",
+        "hours": "14",
+        "price": "1200.00",
+        "place": "hybrid",
+        "trainers": ["lefevre", "benali"],
         "summary": "Les méthodes analytiques de libération et de caractérisation des vecteurs viraux : titre "
         "génomique (qPCR, ddPCR), titre infectieux, ratio capsides pleines/vides, pureté, contaminants "
         "résiduels, stérilité. Formation hybride, sur place ou à distance.",
@@ -411,8 +478,14 @@ COURSES = [
     {
         "slug": "aseptic-technique-cleanroom",
         "title": "Aseptic technique and cleanroom behaviour (grades A and B)",
-        "track": "biomanufacturing", "level": "introductory", "language": "en", "format": "in_person",
-        "hours": "7", "price": "650.00", "place": "cleanroom", "trainers": ["lefevre"],
+        "track": "biomanufacturing",
+        "level": "introductory",
+        "language": "en",
+        "format": "in_person",
+        "hours": "7",
+        "price": "650.00",
+        "place": "cleanroom",
+        "trainers": ["lefevre"],
         "summary": "A practical day in a teaching cleanroom: gowning qualification, aseptic handling under "
         "grade A unidirectional airflow, environmental monitoring and the behaviours that protect the "
         "product, in line with the revised EU GMP Annex 1.",
@@ -432,8 +505,14 @@ COURSES = [
     {
         "slug": "habillage-zone-atmosphere-controlee",
         "title": "Habillage et comportement en zone à atmosphère contrôlée",
-        "track": "biomanufacturing", "level": "introductory", "language": "fr", "format": "in_person",
-        "hours": "7", "price": "550.00", "place": "cleanroom", "trainers": ["lefevre"],
+        "track": "biomanufacturing",
+        "level": "introductory",
+        "language": "fr",
+        "format": "in_person",
+        "hours": "7",
+        "price": "550.00",
+        "place": "cleanroom",
+        "trainers": ["lefevre"],
         "summary": "Une journée pratique en salle blanche pédagogique pour acquérir les gestes d'habillage et "
         "les comportements attendus en classes C et B : circulation du personnel et du matériel, "
         "nettoyage et désinfection, surveillance particulaire.",
@@ -453,8 +532,15 @@ COURSES = [
     {
         "slug": "annexe-1-bpf-plan-conformite",
         "title": "Annexe 1 des BPF révisée : plan de mise en conformité",
-        "track": "biomanufacturing", "level": "intermediate", "language": "fr", "format": "remote",
-        "hours": "7", "price": "400.00", "place": "zoom", "trainers": ["lefevre"], "status": "archived",
+        "track": "biomanufacturing",
+        "level": "intermediate",
+        "language": "fr",
+        "format": "remote",
+        "hours": "7",
+        "price": "400.00",
+        "place": "zoom",
+        "trainers": ["lefevre"],
+        "status": "archived",
         "summary": "Formation archivée : son contenu est désormais intégré aux formations de production GMP. "
         "Elle présentait la révision de l'annexe 1 des BPF européennes : stratégie de maîtrise de la "
         "contamination, technologies barrières, surveillance environnementale, simulations de procédé "
@@ -472,8 +558,14 @@ COURSES = [
     {
         "slug": "data-integrity-gmp",
         "title": "Data integrity in GMP laboratories (ALCOA+)",
-        "track": "biomanufacturing", "level": "intermediate", "language": "en", "format": "remote",
-        "hours": "7", "price": "500.00", "place": "zoom", "trainers": ["lefevre", "benali"],
+        "track": "biomanufacturing",
+        "level": "intermediate",
+        "language": "en",
+        "format": "remote",
+        "hours": "7",
+        "price": "500.00",
+        "place": "zoom",
+        "trainers": ["lefevre", "benali"],
         "summary": "An online day on what inspectors expect of data integrity: ALCOA+ principles, audit "
         "trails, computerised systems under EU GMP Annex 11 and 21 CFR Part 11, and reviewing data "
         "before batch release.",
@@ -491,8 +583,14 @@ COURSES = [
     {
         "slug": "creer-startup-biotech",
         "title": "Créer sa start-up en biotech : du laboratoire à la société",
-        "track": "entrepreneurship", "level": "introductory", "language": "fr", "format": "in_person",
-        "hours": "14", "price": "800.00", "place": "room", "trainers": ["girard"],
+        "track": "entrepreneurship",
+        "level": "introductory",
+        "language": "fr",
+        "format": "in_person",
+        "hours": "14",
+        "price": "800.00",
+        "place": "room",
+        "trainers": ["girard"],
         "summary": "Deux jours pour transformer un résultat de recherche en projet d'entreprise : proposition "
         "de valeur, propriété intellectuelle, statut de chercheur-entrepreneur, forme juridique, premiers "
         "financements et dispositifs d'accompagnement de Genopole.",
@@ -514,8 +612,14 @@ COURSES = [
     {
         "slug": "regulatory-strategy-atmp",
         "title": "Regulatory strategy for ATMPs: EMA, FDA and the hospital exemption",
-        "track": "entrepreneurship", "level": "intermediate", "language": "en", "format": "hybrid",
-        "hours": "14", "price": "1300.00", "place": "hybrid", "trainers": ["girard"],
+        "track": "entrepreneurship",
+        "level": "intermediate",
+        "language": "en",
+        "format": "hybrid",
+        "hours": "14",
+        "price": "1300.00",
+        "place": "hybrid",
+        "trainers": ["girard"],
         "summary": "Two days to build the regulatory roadmap of an advanced therapy medicinal product: "
         "ATMP classification, scientific advice, PRIME and RMAT designations, orphan designation, "
         "clinical trial applications under the EU CTR, and the hospital exemption route.",
@@ -536,8 +640,14 @@ COURSES = [
     {
         "slug": "levee-de-fonds-biotech",
         "title": "Lever des fonds en biotech : Bpifrance, business angels et capital-risque",
-        "track": "entrepreneurship", "level": "intermediate", "language": "fr", "format": "in_person",
-        "hours": "7", "price": "600.00", "place": "room", "trainers": ["girard"],
+        "track": "entrepreneurship",
+        "level": "intermediate",
+        "language": "fr",
+        "format": "in_person",
+        "hours": "7",
+        "price": "600.00",
+        "place": "room",
+        "trainers": ["girard"],
         "summary": "Une journée pour préparer une levée d'amorçage ou de série A : panorama des financeurs, "
         "valorisation, term sheet, dilution, due diligence et relation avec les investisseurs, avec "
         "l'intervention d'un investisseur spécialisé en santé.",
@@ -556,8 +666,14 @@ COURSES = [
     {
         "slug": "ip-licensing-gene-therapy",
         "title": "Intellectual property and licensing in gene therapy",
-        "track": "entrepreneurship", "level": "intermediate", "language": "en", "format": "remote",
-        "hours": "7", "price": "700.00", "place": "zoom", "trainers": ["girard"],
+        "track": "entrepreneurship",
+        "level": "intermediate",
+        "language": "en",
+        "format": "remote",
+        "hours": "7",
+        "price": "700.00",
+        "place": "zoom",
+        "trainers": ["girard"],
         "summary": "An online day on patents and licences in gene therapy: patentability of vectors and "
         "editing tools, freedom-to-operate analysis, the CRISPR patent landscape, and negotiating "
         "licences with academic institutions and technology transfer offices.",
@@ -575,8 +691,14 @@ COURSES = [
     {
         "slug": "acces-marche-mti",
         "title": "Accès au marché des MTI : évaluation HAS, prix et remboursement",
-        "track": "entrepreneurship", "level": "advanced", "language": "fr", "format": "hybrid",
-        "hours": "10.5", "price": "950.00", "place": "hybrid", "trainers": ["girard"],
+        "track": "entrepreneurship",
+        "level": "advanced",
+        "language": "fr",
+        "format": "hybrid",
+        "hours": "10.5",
+        "price": "950.00",
+        "place": "hybrid",
+        "trainers": ["girard"],
         "summary": "Une journée et demie pour anticiper l'accès au marché d'un médicament de thérapie innovante "
         "en France et en Europe : évaluation par la HAS (SMR, ASMR), négociation du prix avec le CEPS, "
         "accès précoce, paiement à la performance et évaluation clinique commune européenne.",

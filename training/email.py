@@ -81,8 +81,10 @@ def _message_id_domain() -> str:
 def render_email(template: str, *, locale: str, **context) -> tuple[str, str]:
     """The text and HTML bodies of `email/<template>` in `locale`."""
     with force_locale(locale):
-        return (render_template(f"email/{template}.txt", **context),
-                render_template(f"email/{template}.html", **context))
+        return (
+            render_template(f"email/{template}.txt", **context),
+            render_template(f"email/{template}.html", **context),
+        )
 
 
 @sa.event.listens_for(Session, "after_commit")
@@ -120,7 +122,10 @@ def build_message(message: dict, sender: str) -> EmailMessage:
         maintype, subtype = mimetype.strip().split("/", 1)
         params = dict(p.strip().split("=", 1) for p in parameters.split(";") if "=" in p)
         email.add_attachment(
-            base64.b64decode(item["data"]), maintype=maintype, subtype=subtype, filename=item["filename"],
+            base64.b64decode(item["data"]),
+            maintype=maintype,
+            subtype=subtype,
+            filename=item["filename"],
             params=params,
         )
     return email
@@ -139,7 +144,7 @@ def deliver_email(self, message: dict) -> None:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             record_failure(message, error)
             raise
-        raise self.retry(exc=error, countdown=30 * 2 ** self.request.retries) from error
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
 
 
 def record_failure(message: dict, error: BaseException) -> None:
@@ -147,9 +152,13 @@ def record_failure(message: dict, error: BaseException) -> None:
     the transaction that queued the message is already committed."""
     from training.audit.models import AuditEntry
 
-    row = {"actor_label": "system", "action": "email.failed", "object_type": "email",
-           "object_id": (message.get("message_id") or "-")[:64],
-           "after": {"to": message["to"], "subject": message["subject"], "error": str(error)[:500]}}
+    row = {
+        "actor_label": "system",
+        "action": "email.failed",
+        "object_type": "email",
+        "object_id": (message.get("message_id") or "-")[:64],
+        "after": {"to": message["to"], "subject": message["subject"], "error": str(error)[:500]},
+    }
     try:
         with db.engine.begin() as connection:
             connection.execute(sa.insert(AuditEntry).values(**row))

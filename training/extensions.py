@@ -126,7 +126,10 @@ class RedisOutage:
             self.warned_at = now
             current_app.logger.warning(
                 "Redis unavailable, seen by the %s; until it answers, the catalogue is not cached and "
-                "rate limits count per process: %s", seen_by, error or "no error given")
+                "rate limits count per process: %s",
+                seen_by,
+                error or "no error given",
+            )
 
     def worth_trying(self) -> bool:
         """Whether the last failure is old enough to try Redis again."""

@@ -38,7 +38,7 @@ def _static_path(url: str) -> Path:
     prefix = current_app.static_url_path.rstrip("/") + "/"
     if not candidate.is_relative_to(root) and path.startswith(prefix):
         # "/static/css/app.css" as url_for("static", ...) writes it, joined to the file:// base URL.
-        candidate = (root / path[len(prefix):]).resolve()
+        candidate = (root / path[len(prefix) :]).resolve()
     # resolve() has followed symlinks and "..": a link out of static/ lands outside the root.
     if not candidate.is_relative_to(root) or not candidate.is_file():
         raise ValueError(f"refused URL (not a file under static/): {url[:200]}")
@@ -121,8 +121,10 @@ def split_pdf(pdf: bytes, documents: list[dict], *, pdf_variant: str | None = No
         raise ValueError(f"{len(reader.pages)} pages for {len(documents)} documents: one page each expected")
     producer = (reader.metadata or {}).get("/Producer")
     output_intents = reader.trailer["/Root"].get("/OutputIntents")
-    return [_one_page_pdf(page, info, producer, output_intents, pdf_variant)
-            for page, info in zip(reader.pages, documents, strict=True)]
+    return [
+        _one_page_pdf(page, info, producer, output_intents, pdf_variant)
+        for page, info in zip(reader.pages, documents, strict=True)
+    ]
 
 
 def _one_page_pdf(page, info: dict, producer: str | None, output_intents, pdf_variant: str | None) -> bytes:
@@ -138,8 +140,12 @@ def _one_page_pdf(page, info: dict, producer: str | None, output_intents, pdf_va
     if output_intents is not None:
         root[NameObject("/OutputIntents")] = output_intents.clone(writer)
     # The Info dictionary must agree with the XMP metadata in a PDF/A file: same producer.
-    entries = {"/Producer": producer, "/Title": info.get("title"), "/Author": info.get("author"),
-               "/Subject": info.get("subject")}
+    entries = {
+        "/Producer": producer,
+        "/Title": info.get("title"),
+        "/Author": info.get("author"),
+        "/Subject": info.get("subject"),
+    }
     writer.metadata = {key: value for key, value in entries.items() if value}
     if pdf_variant:
         _set_xmp_metadata(writer, info, pdf_variant)
@@ -174,14 +180,18 @@ def _set_xmp_metadata(writer, info: dict, pdf_variant: str) -> None:
     match = _PDFA_VARIANT.fullmatch(pdf_variant.lower())
     if match is None:
         raise ValueError(f"only PDF/A variants can be split, not {pdf_variant!r}")
-    metadata = DocumentMetadata(title=info.get("title"), description=info.get("subject"),
-                                authors=[info["author"]] if info.get("author") else [])
+    metadata = DocumentMetadata(
+        title=info.get("title"), description=info.get("subject"), authors=[info["author"]] if info.get("author") else []
+    )
     rdf = metadata.generate_rdf_metadata("a", int(match.group(1)), match.group(2).upper())
     # The packet exactly as weasyprint.pdf.metadata.DocumentMetadata.include_in_pdf wraps it.
-    writer.xmp_metadata = b"\n".join((
-        b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">',
-        rdf, b'</x:xmpmeta>\n<?xpacket end="r"?>',
-    ))
+    writer.xmp_metadata = b"\n".join(
+        (
+            b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">',
+            rdf,
+            b'</x:xmpmeta>\n<?xpacket end="r"?>',
+        )
+    )
     # pypdf's setter makes a bare stream; PDF/A wants it typed (ISO 19005-2, 6.6.2.1).
     stream = writer.root_object["/Metadata"].get_object()
     stream[NameObject("/Type")] = NameObject("/Metadata")

@@ -15,8 +15,21 @@ def _count() -> int:
 
 
 def test_create_with_a_password(runner, ctx):
-    result = runner.invoke(args=["users", "create", "Chef@Genother.example", "--role", "admin", "--role", "trainer",
-                                 "--name", "Chef de projet", "--password", GOOD_PASSWORD])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "Chef@Genother.example",
+            "--role",
+            "admin",
+            "--role",
+            "trainer",
+            "--name",
+            "Chef de projet",
+            "--password",
+            GOOD_PASSWORD,
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User))
     assert user.email == "chef@genother.example"
@@ -25,8 +38,9 @@ def test_create_with_a_password(runner, ctx):
 
 
 def test_create_asks_for_the_password(runner, ctx):
-    result = runner.invoke(args=["users", "create", "t@example.org", "--role", "trainer"],
-                           input=f"{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n")
+    result = runner.invoke(
+        args=["users", "create", "t@example.org", "--role", "trainer"], input=f"{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(User)).check_password(GOOD_PASSWORD)
 

@@ -22,12 +22,19 @@ def _basic(email: str, password: str) -> dict:
 
 def test_profile_edit_is_saved_and_audited_with_both_values(client, auth, learner):
     auth.sign_in(learner)
-    response = post_form(client, "/profile", {"name": "Léa Martin-Dupont", "organisation": "Inserm",
-                                              "category": "student", "locale": "fr"})
+    response = post_form(
+        client,
+        "/profile",
+        {"name": "Léa Martin-Dupont", "organisation": "Inserm", "category": "student", "locale": "fr"},
+    )
     assert response.status_code == 302
     db.session.refresh(learner)
     assert (learner.name, learner.organisation, learner.category, learner.locale) == (
-        "Léa Martin-Dupont", "Inserm", LearnerCategory.STUDENT, "fr")
+        "Léa Martin-Dupont",
+        "Inserm",
+        LearnerCategory.STUDENT,
+        "fr",
+    )
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.profile_updated"))
     assert entry.before == {"name": "Léa Martin", "organisation": "Genethon", "category": "employee", "locale": "en"}
     assert entry.after["category"] == "student"
@@ -47,11 +54,16 @@ def test_change_password_needs_the_current_one(app, client, auth, learner):
     auth.sign_in(learner)
     other = app.test_client()
     post_form(other, "/sign-in", {"email": learner.email, "password": PASSWORD})
-    wrong = post_form(client, "/profile/password", {"current": "not it at all", "password": STRONG, "confirm": STRONG},
-                      page="/profile")
+    wrong = post_form(
+        client,
+        "/profile/password",
+        {"current": "not it at all", "password": STRONG, "confirm": STRONG},
+        page="/profile",
+    )
     assert wrong.status_code == 422
-    ok = post_form(client, "/profile/password", {"current": PASSWORD, "password": STRONG, "confirm": STRONG},
-                   page="/profile")
+    ok = post_form(
+        client, "/profile/password", {"current": PASSWORD, "password": STRONG, "confirm": STRONG}, page="/profile"
+    )
     assert ok.status_code == 302
     assert client.get("/profile").status_code == 200  # this browser stays signed in
     assert other.get("/profile").status_code == 302  # the other one is signed out

@@ -8,15 +8,25 @@ import pytest
 
 from tests.conftest import csrf_token
 
-SIGN_UP = {"name": "Nouvelle Personne", "organisation": "", "category": "student", "locale": "fr",
-           "password": "Vecteur lentiviral, salle blanche & capside 2026",
-           "confirm": "Vecteur lentiviral, salle blanche & capside 2026", "acknowledge": "y"}
+SIGN_UP = {
+    "name": "Nouvelle Personne",
+    "organisation": "",
+    "category": "student",
+    "locale": "fr",
+    "password": "Vecteur lentiviral, salle blanche & capside 2026",
+    "confirm": "Vecteur lentiviral, salle blanche & capside 2026",
+    "acknowledge": "y",
+}
 
 
 def test_sign_in_attempts_are_limited(client, learner):
     token = csrf_token(client, "/sign-in")
-    statuses = [client.post("/sign-in", data={"email": learner.email, "password": "guess number one",
-                                              "csrf_token": token}).status_code for _ in range(11)]
+    statuses = [
+        client.post(
+            "/sign-in", data={"email": learner.email, "password": "guess number one", "csrf_token": token}
+        ).status_code
+        for _ in range(11)
+    ]
     assert statuses == [200] * 10 + [429]
     assert "Too many attempts" in client.post("/sign-in", data={"csrf_token": token}).get_data(as_text=True)
     spoofed = client.post("/sign-in", data={"csrf_token": token}, headers={"X-Forwarded-For": "198.51.100.7"})
@@ -25,15 +35,19 @@ def test_sign_in_attempts_are_limited(client, learner):
 
 def test_password_reset_requests_are_limited(client, learner):
     token = csrf_token(client, "/forgot-password")
-    statuses = [client.post("/forgot-password", data={"email": f"someone{n}@example.org", "csrf_token": token})
-                .status_code for n in range(6)]
+    statuses = [
+        client.post("/forgot-password", data={"email": f"someone{n}@example.org", "csrf_token": token}).status_code
+        for n in range(6)
+    ]
     assert statuses == [302] * 5 + [429]
 
 
 def test_sign_ups_are_limited_per_client_address(client):
     token = csrf_token(client, "/sign-up")
-    statuses = [client.post("/sign-up", data={**SIGN_UP, "email": f"new{n}@example.org", "csrf_token": token})
-                .status_code for n in range(11)]
+    statuses = [
+        client.post("/sign-up", data={**SIGN_UP, "email": f"new{n}@example.org", "csrf_token": token}).status_code
+        for n in range(11)
+    ]
     assert statuses == [302] * 10 + [429]
 
 
@@ -63,8 +77,14 @@ def test_behind_one_proxy_each_client_has_its_own_count(tmp_path):
 
     from training import create_app
 
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.sqlite'}",
-                              "PROXY_COUNT": 1, "SIGN_IN_RATE_LIMIT": "2 per minute"})
+    app = create_app(
+        "test",
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.sqlite'}",
+            "PROXY_COUNT": 1,
+            "SIGN_IN_RATE_LIMIT": "2 per minute",
+        },
+    )
     with app.app_context():
         upgrade()
     client = app.test_client()
@@ -88,9 +108,13 @@ def test_sign_up_does_the_same_work_for_a_known_and_a_new_address(client, learne
     hashed = []
     for module in (services, models):
         original = module.generate_password_hash
-        monkeypatch.setattr(module, "generate_password_hash",
-                            lambda password, *args, _original=original, **kwargs: hashed.append(1)
-                            or _original(password, *args, **kwargs))
+        monkeypatch.setattr(
+            module,
+            "generate_password_hash",
+            lambda password, *args, _original=original, **kwargs: (
+                hashed.append(1) or _original(password, *args, **kwargs)
+            ),
+        )
     answers = []
     for email in (learner.email, "brand.new@example.org"):
         hashed.clear()

@@ -12,8 +12,9 @@ from training.extensions import db
 
 def test_admin_grants_the_trainer_role_with_a_reason(client, auth, admin, learner):
     auth.sign_in(admin)
-    response = post_form(client, f"/admin/users/{learner.id}",
-                         {"roles": ["learner", "trainer"], "reason": "Teaches the AAV module"})
+    response = post_form(
+        client, f"/admin/users/{learner.id}", {"roles": ["learner", "trainer"], "reason": "Teaches the AAV module"}
+    )
     assert response.status_code == 302
     db.session.refresh(learner)
     assert learner.role_set == {Role.LEARNER, Role.TRAINER}

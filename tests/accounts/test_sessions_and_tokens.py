@@ -42,8 +42,11 @@ def signed_in(client) -> bool:
 
 
 def open_sessions(user) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(UserSession).where(
-        UserSession.user_id == user.id, UserSession.ended_at.is_(None)))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    )
 
 
 def test_a_copied_session_cookie_dies_when_its_owner_signs_out(app, client, auth, learner):
@@ -86,8 +89,12 @@ def test_sign_out_everywhere_ends_every_session_and_token(client, learner, two_b
 
 def test_a_password_change_ends_the_other_sessions_and_the_tokens_but_not_this_one(client, two_browsers_and_a_token):
     other_browser, plain = two_browsers_and_a_token
-    response = post_form(client, "/profile/password",
-                         {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, page="/profile")
+    response = post_form(
+        client,
+        "/profile/password",
+        {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        page="/profile",
+    )
     assert response.status_code == 302
     assert signed_in(client) and not signed_in(other_browser)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
@@ -122,8 +129,9 @@ def test_the_profile_lists_the_sessions_and_ends_another_one(app, client, learne
 
 
 def open_row(user) -> UserSession:
-    return db.session.scalar(sa.select(UserSession).where(UserSession.user_id == user.id,
-                                                          UserSession.ended_at.is_(None)))
+    return db.session.scalar(
+        sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    )
 
 
 # ---------------------------------------------------------------- API tokens
@@ -156,13 +164,16 @@ def test_a_read_only_token_reads_but_never_writes(client, ctx, learner):
     db.session.commit()
     headers = {"Authorization": f"Bearer {plain}"}
     assert client.get("/api/v1/me/enrolments", headers=headers).status_code == 200
-    response = client.post(f"/api/v1/sessions/{session.id}/enrolments", headers=headers,
-                           json={"acknowledge_prerequisites": True})
+    response = client.post(
+        f"/api/v1/sessions/{session.id}/enrolments", headers=headers, json={"acknowledge_prerequisites": True}
+    )
     assert response.status_code == 403 and "read-only" in response.json["detail"]
 
 
-@pytest.mark.parametrize("body,status", [({"days": 365, "scopes": "read"}, 201), ({"days": 7}, 409),
-                                         ({"scopes": "admin"}, 409), ({"days": "ninety"}, 422)])
+@pytest.mark.parametrize(
+    "body,status",
+    [({"days": 365, "scopes": "read"}, 201), ({"days": 7}, 409), ({"scopes": "admin"}, 409), ({"days": "ninety"}, 422)],
+)
 def test_the_api_creates_tokens_with_a_lifetime_and_scopes(client, ctx, learner, body, status):
     import base64
 
@@ -182,8 +193,11 @@ def test_a_token_used_to_write_keeps_its_last_use_too(client, ctx, learner):
     session = SessionFactory()
     token, plain = services.create_api_token(learner, "sync")
     db.session.commit()
-    response = client.post(f"/api/v1/sessions/{session.id}/enrolments", json={"acknowledge_prerequisites": True},
-                           headers={"Authorization": f"Bearer {plain}"})
+    response = client.post(
+        f"/api/v1/sessions/{session.id}/enrolments",
+        json={"acknowledge_prerequisites": True},
+        headers={"Authorization": f"Bearer {plain}"},
+    )
     assert response.status_code == 201
     db.session.refresh(token)
     assert token.last_used_at is not None

@@ -19,8 +19,9 @@ def test_sign_in_and_out(client, auth, learner):
     assert client.get("/profile").status_code == 302
 
 
-@pytest.mark.parametrize("email,password", [("lea.learner@example.org", "wrong password here"),
-                                            ("nobody@example.org", PASSWORD)])
+@pytest.mark.parametrize(
+    "email,password", [("lea.learner@example.org", "wrong password here"), ("nobody@example.org", PASSWORD)]
+)
 def test_wrong_credentials_get_one_message(client, auth, learner, email, password):
     response = auth.sign_in(email, password)
     assert response.status_code == 200
@@ -43,10 +44,16 @@ def test_deactivated_account_cannot_sign_in_and_loses_its_sessions(client, auth,
 
 def test_next_redirect_stays_on_the_site(client, learner):
     db.session.commit()
-    for target, expected in [("/profile", "/profile"), ("https://evil.example/", "/"), ("//evil.example", "/"),
-                             ("/\\evil.example", "/"), ("javascript:alert(1)", "/")]:
-        response = post_form(client, "/sign-in", {"email": learner.email, "password": PASSWORD, "next": target},
-                             page="/sign-in")
+    for target, expected in [
+        ("/profile", "/profile"),
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ]:
+        response = post_form(
+            client, "/sign-in", {"email": learner.email, "password": PASSWORD, "next": target}, page="/sign-in"
+        )
         assert response.headers["Location"] == expected, target
         post_form(client, "/sign-out", {}, page="/")
 

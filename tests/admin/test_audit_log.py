@@ -16,8 +16,14 @@ from training.extensions import db
 
 
 def _entry(action, object_type="courses", object_id="1", actor="ada@lab.example", at=None, **fields):
-    entry = AuditEntry(action=action, object_type=object_type, object_id=object_id, actor_label=actor,
-                       at=at or datetime(2026, 3, 10, 9, 0, tzinfo=UTC), **fields)
+    entry = AuditEntry(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        actor_label=actor,
+        at=at or datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
+        **fields,
+    )
     db.session.add(entry)
     return entry
 
@@ -26,8 +32,15 @@ def _entry(action, object_type="courses", object_id="1", actor="ada@lab.example"
 def log(admin):
     _entry("course.created", after={"title": "AAV vectors"}, reason="new programme")
     _entry("course.published", at=datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
-    _entry("enrolment.cancelled", "enrolments", "7", actor="bob@lab.example",
-           at=datetime(2026, 4, 1, 21, 30, tzinfo=UTC), before={"status": "confirmed"}, after={"status": "cancelled"})
+    _entry(
+        "enrolment.cancelled",
+        "enrolments",
+        "7",
+        actor="bob@lab.example",
+        at=datetime(2026, 4, 1, 21, 30, tzinfo=UTC),
+        before={"status": "confirmed"},
+        after={"status": "cancelled"},
+    )
     db.session.commit()
 
 
@@ -64,7 +77,7 @@ def test_malformed_filters_get_a_clear_400(client, auth, admin, log):
 
 
 def test_the_export_holds_the_filtered_rows_with_values_and_reasons(client, auth, admin, log):
-    _entry("course.updated", reason="=HYPERLINK(\"http://evil.example\")")
+    _entry("course.updated", reason='=HYPERLINK("http://evil.example")')
     db.session.commit()
     auth.sign_in(admin)
     response = client.get("/admin/audit.csv?object_type=courses")
@@ -75,7 +88,7 @@ def test_the_export_holds_the_filtered_rows_with_values_and_reasons(client, auth
     assert created["after"] == '{"title": "AAV vectors"}' and created["reason"] == "new programme"
     assert created["at_utc"] == "2026-03-10T09:00:00+00:00"
     updated = next(row for row in rows if row["action"] == "course.updated")
-    assert updated["reason"] == "'=HYPERLINK(\"http://evil.example\")"  # a spreadsheet shows it, never runs it
+    assert updated["reason"] == '\'=HYPERLINK("http://evil.example")'  # a spreadsheet shows it, never runs it
 
 
 def test_a_role_change_made_in_the_app_shows_in_the_log(client, auth, admin):
@@ -88,8 +101,11 @@ def test_a_role_change_made_in_the_app_shows_in_the_log(client, auth, admin):
 
 
 def test_the_log_has_no_way_to_change_a_row(app, log):
-    writes = [rule.rule for rule in app.url_map.iter_rules()
-              if "audit" in rule.rule and rule.methods - {"GET", "HEAD", "OPTIONS"}]
+    writes = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "audit" in rule.rule and rule.methods - {"GET", "HEAD", "OPTIONS"}
+    ]
     assert writes == []
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         db.session.execute(sa.update(AuditEntry).values(reason="rewritten"))

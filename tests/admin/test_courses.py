@@ -15,12 +15,24 @@ from training.core.filters import when
 from training.extensions import db
 
 FORM = {
-    "title": "Lentiviral vectors in practice", "slug": "lentiviral-vectors", "track": "research",
-    "level": "advanced", "language": "en", "format": "hybrid", "summary": "Produce and titrate LV vectors.",
-    "objectives": "Produce a lentiviral batch\nTitrate it", "prerequisites": "Cell culture",
-    "audience": "Researchers", "duration_hours": "14", "price_eur": "1400", "teaching_methods": "Lab work",
-    "assessment": "Practical test", "accessibility": "Step-free access", "contact": "formation@genother.example",
-    "access_delay": "Enrolment closes 7 days before", "attendance_percent": "80",
+    "title": "Lentiviral vectors in practice",
+    "slug": "lentiviral-vectors",
+    "track": "research",
+    "level": "advanced",
+    "language": "en",
+    "format": "hybrid",
+    "summary": "Produce and titrate LV vectors.",
+    "objectives": "Produce a lentiviral batch\nTitrate it",
+    "prerequisites": "Cell culture",
+    "audience": "Researchers",
+    "duration_hours": "14",
+    "price_eur": "1400",
+    "teaching_methods": "Lab work",
+    "assessment": "Practical test",
+    "accessibility": "Step-free access",
+    "contact": "formation@genother.example",
+    "access_delay": "Enrolment closes 7 days before",
+    "attendance_percent": "80",
 }
 
 
@@ -96,8 +108,11 @@ def test_edit_a_course_makes_a_new_version(client, signed_in_admin):
     course = CourseFactory(title="AAV vector design", slug="aav-vector-design")
     form_page = page(client.get(f"/admin/courses/{course.id}/edit"))
     assert 'value="AAV vector design"' in form_page and 'value="aav-vector-design"' in form_page
-    response = post_form(client, f"/admin/courses/{course.id}/edit",
-                         {**FORM, "slug": "aav-vector-design", "title": "AAV vector design and production"})
+    response = post_form(
+        client,
+        f"/admin/courses/{course.id}/edit",
+        {**FORM, "slug": "aav-vector-design", "title": "AAV vector design and production"},
+    )
     assert response.status_code == 302
     db.session.refresh(course)
     assert course.title == "AAV vector design and production" and course.version == 2
@@ -106,15 +121,19 @@ def test_edit_a_course_makes_a_new_version(client, signed_in_admin):
     assert entry.after["title"] == "AAV vector design and production" and entry.after["version"] == 2
 
 
-@pytest.mark.parametrize("start,status,action,message", [
-    (CourseStatus.DRAFT, "published", "course.published", "The course is published"),
-    (CourseStatus.PUBLISHED, "draft", "course.unpublished", "The course is back to draft"),
-    (CourseStatus.PUBLISHED, "archived", "course.archived", "The course is archived"),
-])
+@pytest.mark.parametrize(
+    "start,status,action,message",
+    [
+        (CourseStatus.DRAFT, "published", "course.published", "The course is published"),
+        (CourseStatus.PUBLISHED, "draft", "course.unpublished", "The course is back to draft"),
+        (CourseStatus.PUBLISHED, "archived", "course.archived", "The course is archived"),
+    ],
+)
 def test_publish_unpublish_archive(client, signed_in_admin, start, status, action, message):
     course = CourseFactory(status=start)
-    response = post_form(client, f"/admin/courses/{course.id}/status", {"status": status},
-                         page=f"/admin/courses/{course.id}")
+    response = post_form(
+        client, f"/admin/courses/{course.id}/status", {"status": status}, page=f"/admin/courses/{course.id}"
+    )
     assert response.status_code == 302
     db.session.refresh(course)
     assert course.status.value == status
@@ -127,8 +146,9 @@ def test_publish_unpublish_archive(client, signed_in_admin, start, status, actio
 def test_the_detail_lists_past_and_upcoming_sessions(client, signed_in_admin, trainer):
     course = CourseFactory()
     SessionFactory(course=course, day=date.today() - timedelta(days=60), place="Old lab")
-    SessionFactory(course=course, day=date.today() + timedelta(days=9), place="New lab", seats_taken=3,
-                   trainers=[trainer])
+    SessionFactory(
+        course=course, day=date.today() + timedelta(days=9), place="New lab", seats_taken=3, trainers=[trainer]
+    )
     html = page(client.get(f"/admin/courses/{course.id}"))
     upcoming, past = html.split("Past sessions")
     assert "New lab" in upcoming and "3 / 12" in upcoming and "Thomas Petit" in upcoming

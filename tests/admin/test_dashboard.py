@@ -84,8 +84,11 @@ def demo(demo_app, demo_page) -> str:
 
 
 def test_demo_requests_awaiting_approval_are_listed(demo):
-    waiting = db.session.scalars(sa.select(User).join(Enrolment, Enrolment.user_id == User.id)
-                                 .where(Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)).all()
+    waiting = db.session.scalars(
+        sa.select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)
+    ).all()
     html = section(demo, "approvals")
     assert badge(html) == len(waiting) == 4
     assert all(text(person.name) in html for person in waiting)
@@ -95,8 +98,11 @@ def test_demo_requests_awaiting_approval_are_listed(demo):
 def test_demo_half_day_left_unsigned_is_listed_with_its_trainers(demo):
     now = datetime.now(UTC)
     signed = sa.select(SlotSignoff.slot_id)
-    unsigned = db.session.scalars(sa.select(Slot).join(Slot.session).where(
-        Slot.ends_at <= now, CourseSession.status == SessionStatus.SCHEDULED, Slot.id.not_in(signed))).all()
+    unsigned = db.session.scalars(
+        sa.select(Slot)
+        .join(Slot.session)
+        .where(Slot.ends_at <= now, CourseSession.status == SessionStatus.SCHEDULED, Slot.id.not_in(signed))
+    ).all()
     assert len(unsigned) == 1  # the demo leaves the last half-day of the latest finished session unsigned
     session = unsigned[0].session
     html = section(demo, "unsigned")
@@ -107,9 +113,11 @@ def test_demo_half_day_left_unsigned_is_listed_with_its_trainers(demo):
 
 
 def test_demo_certificates_left_unissued_make_their_session_due(demo):
-    ended = db.session.scalars(sa.select(CourseSession).where(
-        CourseSession.status == SessionStatus.SCHEDULED, CourseSession.ends_at <= datetime.now(UTC))
-        .order_by(CourseSession.ends_at)).all()
+    ended = db.session.scalars(
+        sa.select(CourseSession)
+        .where(CourseSession.status == SessionStatus.SCHEDULED, CourseSession.ends_at <= datetime.now(UTC))
+        .order_by(CourseSession.ends_at)
+    ).all()
     html = section(demo, "certificates-due")
     # The demo issues the certificates of every ended session but the last.
     assert badge(html) == 1
@@ -120,9 +128,12 @@ def test_demo_certificates_left_unissued_make_their_session_due(demo):
 
 def test_demo_absences_of_the_last_30_days_are_listed(demo):
     now = datetime.now(UTC)
-    marks = db.session.scalars(sa.select(AttendanceMark).join(AttendanceMark.slot).where(
-        AttendanceMark.status == MarkStatus.ABSENT, Slot.starts_at >= now - timedelta(days=30))
-        .order_by(Slot.starts_at.desc())).all()
+    marks = db.session.scalars(
+        sa.select(AttendanceMark)
+        .join(AttendanceMark.slot)
+        .where(AttendanceMark.status == MarkStatus.ABSENT, Slot.starts_at >= now - timedelta(days=30))
+        .order_by(Slot.starts_at.desc())
+    ).all()
     assert marks, "the demo has recent absences"
     html = section(demo, "absences")
     assert badge(html) == len(marks)
@@ -132,9 +143,11 @@ def test_demo_absences_of_the_last_30_days_are_listed(demo):
 
 def test_demo_upcoming_sessions_show_their_waitlist_and_leave_out_cancelled_ones(demo):
     now = datetime.now(UTC)
-    coming = db.session.scalars(sa.select(CourseSession).where(
-        CourseSession.starts_at > now, CourseSession.starts_at <= now + timedelta(days=60))
-        .order_by(CourseSession.starts_at)).all()
+    coming = db.session.scalars(
+        sa.select(CourseSession)
+        .where(CourseSession.starts_at > now, CourseSession.starts_at <= now + timedelta(days=60))
+        .order_by(CourseSession.starts_at)
+    ).all()
     cancelled = [s for s in coming if s.status is SessionStatus.CANCELLED]
     held = [s for s in coming if s.status is SessionStatus.SCHEDULED]
     html = section(demo, "upcoming")
@@ -164,23 +177,40 @@ def held_session(day: date, trainer: User, learners: list[User] | None = None, m
     codes = {"P": MarkStatus.PRESENT, "A": MarkStatus.ABSENT, "E": MarkStatus.EXCUSED}
     letters = iter(marks)
     for learner in learners or []:
-        enrolment = Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED,
-                              confirmed_at=session.starts_at - timedelta(days=20))
+        enrolment = Enrolment(
+            session=session,
+            user=learner,
+            status=EnrolmentStatus.CONFIRMED,
+            confirmed_at=session.starts_at - timedelta(days=20),
+        )
         db.session.add(enrolment)
         db.session.flush()
         for slot in session.slots:
             code = next(letters, None)
             if code:
-                db.session.add(AttendanceMark(session_id=session.id, enrolment_id=enrolment.id, slot_id=slot.id,
-                                              status=codes[code], method=MarkMethod.TRAINER, marked_by=trainer))
+                db.session.add(
+                    AttendanceMark(
+                        session_id=session.id,
+                        enrolment_id=enrolment.id,
+                        slot_id=slot.id,
+                        status=codes[code],
+                        method=MarkMethod.TRAINER,
+                        marked_by=trainer,
+                    )
+                )
     db.session.commit()
     return session
 
 
 def enrol(session: CourseSession, user: User, status: EnrolmentStatus) -> Enrolment:
     at = datetime.now(UTC) - timedelta(days=2)
-    enrolment = Enrolment(session=session, user=user, status=status, created_at=at,
-                          waitlisted_at=at if status is EnrolmentStatus.WAITLISTED else None)
+    enrolment = Enrolment(
+        session=session,
+        user=user,
+        status=status,
+        created_at=at,
+        waitlisted_at=at if status is EnrolmentStatus.WAITLISTED else None,
+    )
     db.session.add(enrolment)
     db.session.commit()
     return enrolment
@@ -246,8 +276,9 @@ def test_absences_of_the_last_30_days_only_and_not_excused(signed_in, trainer):
 
 
 def test_upcoming_sessions_show_fill_rate_waitlist_and_requests(signed_in, trainer):
-    soon = SessionFactory(day=date.today() + timedelta(days=10), capacity=4, seats_taken=3,
-                          course__title="Bientôt complet")
+    soon = SessionFactory(
+        day=date.today() + timedelta(days=10), capacity=4, seats_taken=3, course__title="Bientôt complet"
+    )
     for status in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.WAITLISTED, EnrolmentStatus.PENDING_APPROVAL):
         enrol(soon, UserFactory(), status)
     SessionFactory(day=date.today() + timedelta(days=12), course__title="Annulée", status=SessionStatus.CANCELLED)
@@ -279,20 +310,28 @@ def test_fill_chart_has_one_bar_per_track_and_month_with_sessions(client, auth, 
         SessionFactory(course__track=Track.BIOMANUFACTURING, day=date(2026, 6, 2), status=SessionStatus.CANCELLED)
         # 00:30 on 1 July in Paris is still 30 June in UTC: the session counts in July.
         start = paris(date(2026, 7, 1), 0, 30)
-        SessionFactory(course__track=Track.ENTREPRENEURSHIP, day=date(2026, 7, 1), starts_at=start,
-                       ends_at=start + timedelta(hours=3), capacity=12, seats_taken=3)
+        SessionFactory(
+            course__track=Track.ENTREPRENEURSHIP,
+            day=date(2026, 7, 1),
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            capacity=12,
+            seats_taken=3,
+        )
         SessionFactory(course=research, day=date(2025, 11, 20), capacity=10, seats_taken=10)  # before the window
         auth.sign_in(admin)
         page = get_dashboard(client)
     drawn = bars(svg(page, "chart-fill"))
-    assert sorted(drawn) == sorted([
-        ("Biomanufacturing, Jul 2026: 100% (8 of 8 seats)", "100"),
-        ("Entrepreneurship, Jul 2026: 25% (3 of 12 seats)", "25"),
-        ("Research, May 2026: 50% (10 of 20 seats)", "50"),
-    ])
+    assert sorted(drawn) == sorted(
+        [
+            ("Biomanufacturing, Jul 2026: 100% (8 of 8 seats)", "100"),
+            ("Entrepreneurship, Jul 2026: 25% (3 of 12 seats)", "25"),
+            ("Research, May 2026: 50% (10 of 20 seats)", "50"),
+        ]
+    )
     months = re.findall(r'font-size="12" fill="#212529">(\w+)</text>', svg(page, "chart-fill"))
     assert months[0] == "Dec" and months[-1] == "Nov" and len(months) == 12
-    table = re.search(r'<caption>Fill rate.*?</table>', page, re.S).group(0)
+    table = re.search(r"<caption>Fill rate.*?</table>", page, re.S).group(0)
     assert re.search(r"May 2026</th>\s*<td>50% \(10 of 20 seats\)</td><td>No session</td><td>No session</td>", table)
 
 
@@ -304,8 +343,16 @@ def test_attendance_and_satisfaction_charts(client, auth, admin, trainer):
         held_session(date(2026, 6, 22), trainer, [UserFactory()])  # not held yet: no hours scheduled
         enrolments = {e.user_id: e for e in db.session.scalars(sa.select(Enrolment))}
         for user, overall in ((a, 5), (b, 2), (c, 4)):
-            db.session.add(SurveyResponse(enrolment=enrolments[user.id], overall=overall, content=4, trainer=4,
-                                          organisation=4, submitted_at=datetime(2026, 6, 2, tzinfo=UTC)))
+            db.session.add(
+                SurveyResponse(
+                    enrolment=enrolments[user.id],
+                    overall=overall,
+                    content=4,
+                    trainer=4,
+                    organisation=4,
+                    submitted_at=datetime(2026, 6, 2, tzinfo=UTC),
+                )
+            )
         db.session.commit()
         auth.sign_in(admin)
         page = get_dashboard(client)
@@ -324,8 +371,10 @@ def test_attendance_and_satisfaction_charts(client, auth, admin, trainer):
 def test_bar_chart_geometry():
     groups = [{"key": "a", "label": "A"}, {"key": "b", "label": "B"}]
     series = [{"key": "x", "label": "X"}, {"key": "y", "label": "Y"}]
-    values = {("a", "x"): {"value": 50, "label": "50", "text": "half"},
-              ("b", "y"): {"value": 100, "label": "100", "text": "all"}}
+    values = {
+        ("a", "x"): {"value": 50, "label": "50", "text": "half"},
+        ("b", "y"): {"value": 100, "label": "100", "text": "all"},
+    }
     chart = charts.bar_chart(groups, series, values, ticks=[0, 50, 100], length=200, bar=20, gap=0, group_gap=10)
     half, full = chart["bars"]
     assert (half["height"], full["height"]) == (100, 200)
@@ -347,8 +396,9 @@ def populate(count: int, trainer: User) -> None:
     for n in range(count):
         learners = [UserFactory(), UserFactory()]
         held_session(days_ago(10 + n), trainer, learners, "PPAP", course__track=list(Track)[n % 3])
-        upcoming = SessionFactory(day=date.today() + timedelta(days=10 + n), capacity=1, seats_taken=1,
-                                  trainers=[trainer])
+        upcoming = SessionFactory(
+            day=date.today() + timedelta(days=10 + n), capacity=1, seats_taken=1, trainers=[trainer]
+        )
         enrol(upcoming, UserFactory(), EnrolmentStatus.PENDING_APPROVAL)
         enrol(upcoming, UserFactory(), EnrolmentStatus.WAITLISTED)
         enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == learners[0].id))

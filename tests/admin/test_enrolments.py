@@ -30,8 +30,14 @@ def waitlist(session: CourseSession, count: int) -> list[Enrolment]:
     """`count` waitlisted learners, first in line first; created last-in-line first, so ids disagree."""
     start = datetime.now(UTC) - timedelta(days=1)
     people = [UserFactory(name=f"Waiting {n}") for n in range(count)]
-    return list(reversed([enrol(session, people[n], EnrolmentStatus.WAITLISTED, start + timedelta(minutes=n))
-                          for n in reversed(range(count))]))
+    return list(
+        reversed(
+            [
+                enrol(session, people[n], EnrolmentStatus.WAITLISTED, start + timedelta(minutes=n))
+                for n in reversed(range(count))
+            ]
+        )
+    )
 
 
 def page(response) -> str:
@@ -39,8 +45,7 @@ def page(response) -> str:
 
 
 def audit(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
-                                   .order_by(AuditEntry.id)))
+    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 def plain(message) -> str:
@@ -68,8 +73,7 @@ def session(ctx):
 # ---------------------------------------------------------------- the approval queue
 
 
-def test_the_queue_lists_every_pending_request_oldest_first(client, signed_in_admin, session, learner,
-                                                            other_learner):
+def test_the_queue_lists_every_pending_request_oldest_first(client, signed_in_admin, session, learner, other_learner):
     other_session = make_session(course=CourseFactory(title="GMP basics"), approval_required=True, capacity=1)
     student = UserFactory(name="Zoé Student", organisation="Université d'Evry", category=LearnerCategory.STUDENT)
     now = datetime.now(UTC)
@@ -80,10 +84,19 @@ def test_the_queue_lists_every_pending_request_oldest_first(client, signed_in_ad
     assert "2 requests" in html
     assert html.index("Zoé Student") < html.index("Léa Martin")  # oldest first
     assert "Omar Benali" not in html
-    for text in ("lea.learner@example.org", "Genethon", "Employee", "Université d&#39;Evry", "Student",
-                 "AAV vector design", "GMP basics", "12 of 12", "Full: approving puts them on the waitlist"):
+    for text in (
+        "lea.learner@example.org",
+        "Genethon",
+        "Employee",
+        "Université d&#39;Evry",
+        "Student",
+        "AAV vector design",
+        "GMP basics",
+        "12 of 12",
+        "Full: approving puts them on the waitlist",
+    ):
         assert text in html
-    assert '<caption>Requests awaiting approval, oldest first, in every session.</caption>' in html
+    assert "<caption>Requests awaiting approval, oldest first, in every session.</caption>" in html
     assert html.count('name="reason"') == 2 and 'for="reject-reason-' in html
     assert f'href="{QUEUE}"' in html  # in the navigation bar
 
@@ -125,15 +138,19 @@ def test_approving_twice_is_refused_plainly(client, signed_in_admin, session, le
     assert audit("enrolment.approved") == [] and mailbox == []
 
 
-@pytest.mark.parametrize("next_url,expected", [
-    ("/admin/sessions/{id}#learners", "/admin/sessions/{id}#learners"),
-    ("https://evil.example/admin", QUEUE),
-    ("//evil.example/admin", QUEUE),
-])
+@pytest.mark.parametrize(
+    "next_url,expected",
+    [
+        ("/admin/sessions/{id}#learners", "/admin/sessions/{id}#learners"),
+        ("https://evil.example/admin", QUEUE),
+        ("//evil.example/admin", QUEUE),
+    ],
+)
 def test_a_decision_goes_back_to_a_local_next_only(client, signed_in_admin, session, learner, next_url, expected):
     pending = enrol(session, learner, EnrolmentStatus.PENDING_APPROVAL)
-    response = post_form(client, f"/admin/enrolments/{pending.id}/approve",
-                         {"next": next_url.format(id=session.id)}, page=QUEUE)
+    response = post_form(
+        client, f"/admin/enrolments/{pending.id}/approve", {"next": next_url.format(id=session.id)}, page=QUEUE
+    )
     assert response.location == expected.format(id=session.id)
 
 
@@ -176,8 +193,18 @@ def test_the_session_page_groups_learners_by_status(client, signed_in_admin, ses
     gone.decision_reason = "Moved to another team."
     db.session.commit()
     html = page(client.get(f"/admin/sessions/{session.id}"))
-    sections = ["learners-confirmed", "Léa Martin", "learners-waitlisted", "Waiting 0", "Waiting 1",
-                "learners-pending", "Omar Benali", "learners-closed", "Gaston Parti", "Moved to another team."]
+    sections = [
+        "learners-confirmed",
+        "Léa Martin",
+        "learners-waitlisted",
+        "Waiting 0",
+        "Waiting 1",
+        "learners-pending",
+        "Omar Benali",
+        "learners-closed",
+        "Gaston Parti",
+        "Moved to another team.",
+    ]
     assert [html.index(text) for text in sections] == sorted(html.index(text) for text in sections)
     assert "Confirmed (1)" in html and "On the waitlist, in the order seats are offered (2)" in html
     assert html.count("Cancel with a reason") == 4  # every active enrolment, not the cancelled one
@@ -186,17 +213,23 @@ def test_the_session_page_groups_learners_by_status(client, signed_in_admin, ses
 
 
 def test_an_admin_cancels_with_a_reason_and_the_first_waitlisted_gets_the_seat(
-        client, signed_in_admin, ctx, learner, other_learner, mailbox):
+    client, signed_in_admin, ctx, learner, other_learner, mailbox
+):
     session = make_session(course=CourseFactory(title="AAV vector design"), capacity=2)
     leaving, staying = enrol(session, learner), enrol(session, other_learner)
     first, second, third = waitlist(session, 3)
     reason = "Léa's manager withdrew the funding."
-    response = post_form(client, f"/admin/enrolments/{leaving.id}/cancel", {"reason": reason},
-                         page=f"/admin/sessions/{session.id}")
+    response = post_form(
+        client, f"/admin/enrolments/{leaving.id}/cancel", {"reason": reason}, page=f"/admin/sessions/{session.id}"
+    )
     assert response.status_code == 302 and response.location == f"/admin/sessions/{session.id}#learners"
     assert statuses(leaving, staying, first, second, third) == [
-        EnrolmentStatus.CANCELLED, EnrolmentStatus.CONFIRMED, EnrolmentStatus.CONFIRMED,
-        EnrolmentStatus.WAITLISTED, EnrolmentStatus.WAITLISTED]
+        EnrolmentStatus.CANCELLED,
+        EnrolmentStatus.CONFIRMED,
+        EnrolmentStatus.CONFIRMED,
+        EnrolmentStatus.WAITLISTED,
+        EnrolmentStatus.WAITLISTED,
+    ]
     db.session.refresh(session)
     assert session.seats_taken == 2
     assert (leaving.decided_by_id, leaving.decision_reason) == (signed_in_admin.id, reason)
@@ -215,8 +248,9 @@ def test_an_admin_cancels_with_a_reason_and_the_first_waitlisted_gets_the_seat(
 
 def test_an_admin_cancel_needs_a_reason(client, signed_in_admin, session, learner, mailbox):
     confirmed = enrol(session, learner)
-    response = post_form(client, f"/admin/enrolments/{confirmed.id}/cancel", {"reason": ""},
-                         page=f"/admin/sessions/{session.id}")
+    response = post_form(
+        client, f"/admin/enrolments/{confirmed.id}/cancel", {"reason": ""}, page=f"/admin/sessions/{session.id}"
+    )
     assert response.status_code == 422
     html = page(response)
     assert "Give the reason: the learner receives it." in html
@@ -230,14 +264,21 @@ def test_an_admin_cancel_needs_a_reason(client, signed_in_admin, session, learne
 
 
 def on_behalf(client, session, email, reason=""):
-    return post_form(client, f"/admin/sessions/{session.id}/enrolments", {"email": email, "reason": reason},
-                     page=f"/admin/sessions/{session.id}")
+    return post_form(
+        client,
+        f"/admin/sessions/{session.id}/enrolments",
+        {"email": email, "reason": reason},
+        page=f"/admin/sessions/{session.id}",
+    )
 
 
 def test_enrol_on_behalf_after_the_deadline(client, signed_in_admin, ctx, learner, mailbox):
     # Approval is required and the deadline has passed: neither stops the training office.
-    session = make_session(course=CourseFactory(title="AAV vector design"), approval_required=True,
-                           enrolment_deadline=datetime.now(UTC) - timedelta(days=1))
+    session = make_session(
+        course=CourseFactory(title="AAV vector design"),
+        approval_required=True,
+        enrolment_deadline=datetime.now(UTC) - timedelta(days=1),
+    )
     response = on_behalf(client, session, "  Lea.Learner@Example.org ", "Phone request")
     assert response.status_code == 302
     assert "Enrolled: Léa Martin has a seat and receives the convocation." in page(client.get(response.location))
@@ -264,8 +305,9 @@ def test_enrol_on_behalf_into_a_full_session_waitlists(client, signed_in_admin, 
     session = make_session(capacity=1)
     enrol(session, other_learner)
     response = on_behalf(client, session, learner.email, "Walk-in")
-    assert "Enrolled: the session is full, Léa Martin is on the waitlist in position 1." in \
-        page(client.get(response.location))
+    assert "Enrolled: the session is full, Léa Martin is on the waitlist in position 1." in page(
+        client.get(response.location)
+    )
     enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == learner.id))
     assert enrolment.status is EnrolmentStatus.WAITLISTED
     db.session.refresh(session)
@@ -285,8 +327,7 @@ def test_enrol_on_behalf_someone_already_enrolled(client, signed_in_admin, sessi
     enrol(session, learner, EnrolmentStatus.PENDING_APPROVAL)
     response = on_behalf(client, session, learner.email)
     assert response.status_code == 302
-    assert "Léa Martin is already enrolled in this session: awaiting approval." in \
-        page(client.get(response.location))
+    assert "Léa Martin is already enrolled in this session: awaiting approval." in page(client.get(response.location))
     assert audit("enrolment.created") == [] and mailbox == []
 
 
@@ -297,9 +338,13 @@ def session_form(session: CourseSession, **overrides) -> dict:
     def local(moment):
         return moment.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
 
-    return {"place": session.place, "capacity": str(session.capacity),
-            "enrolment_deadline": local(session.enrolment_deadline),
-            "cancellation_deadline": local(session.cancellation_deadline), **overrides}
+    return {
+        "place": session.place,
+        "capacity": str(session.capacity),
+        "enrolment_deadline": local(session.enrolment_deadline),
+        "cancellation_deadline": local(session.cancellation_deadline),
+        **overrides,
+    }
 
 
 def test_raising_the_capacity_promotes_the_first_waitlisted(client, signed_in_admin, ctx, mailbox):
@@ -311,10 +356,12 @@ def test_raising_the_capacity_promotes_the_first_waitlisted(client, signed_in_ad
     detail = f"/admin/sessions/{session.id}"
     response = post_form(client, detail, session_form(session, capacity="4"))
     assert response.status_code == 302
-    assert "2 learners move from the waitlist to a seat and are told by email." in \
-        page(client.get(response.location))
-    assert statuses(first, second, third) == [EnrolmentStatus.CONFIRMED, EnrolmentStatus.CONFIRMED,
-                                              EnrolmentStatus.WAITLISTED]
+    assert "2 learners move from the waitlist to a seat and are told by email." in page(client.get(response.location))
+    assert statuses(first, second, third) == [
+        EnrolmentStatus.CONFIRMED,
+        EnrolmentStatus.CONFIRMED,
+        EnrolmentStatus.WAITLISTED,
+    ]
     db.session.refresh(session)
     assert (session.capacity, session.seats_taken) == (4, 4)
     assert [e.object_id for e in audit("enrolment.promoted")] == [str(first.id), str(second.id)]
@@ -345,7 +392,11 @@ def test_only_admins_use_the_queue(client, auth, session, learner, trainer, mail
         assert client.get(QUEUE).status_code == 403
         for action, data in (("approve", {}), ("reject", {"reason": "No"}), ("cancel", {"reason": "No"})):
             assert post_form(client, f"/admin/enrolments/{pending.id}/{action}", data, page="/").status_code == 403
-        assert post_form(client, f"/admin/sessions/{session.id}/enrolments", {"email": learner.email},
-                         page="/").status_code == 403
+        assert (
+            post_form(
+                client, f"/admin/sessions/{session.id}/enrolments", {"email": learner.email}, page="/"
+            ).status_code
+            == 403
+        )
         auth.sign_out()
     assert statuses(pending) == [EnrolmentStatus.PENDING_APPROVAL] and mailbox == []

@@ -16,14 +16,14 @@ from training.extensions import db
 
 
 def _deactivate(client, user, reason="Left the company"):
-    return post_form(client, f"/admin/users/{user.id}/deactivate", {"reason": reason},
-                     page=f"/admin/users/{user.id}")
+    return post_form(client, f"/admin/users/{user.id}/deactivate", {"reason": reason}, page=f"/admin/users/{user.id}")
 
 
 def test_a_deactivated_learner_is_signed_out_everywhere_and_keeps_their_records(app, client, auth, admin, learner):
     session = SessionFactory()
-    db.session.add(Enrolment(session=session, user=learner, status=EnrolmentStatus.WAITLISTED,
-                            waitlisted_at=datetime.now(UTC)))
+    db.session.add(
+        Enrolment(session=session, user=learner, status=EnrolmentStatus.WAITLISTED, waitlisted_at=datetime.now(UTC))
+    )
     db.session.commit()
     other_device = app.test_client()
     Auth = type(auth)
@@ -40,8 +40,9 @@ def test_a_deactivated_learner_is_signed_out_everywhere_and_keeps_their_records(
 
     assert other_device.get("/my/trainings").status_code == 302  # the open session ended
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)
-                             .where(Enrolment.user_id == learner.id)) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.user_id == learner.id)) == 1
+    )
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.deactivated"))
     assert (entry.actor_id, entry.object_id, entry.reason) == (admin.id, str(learner.id), "Left the company")
 
@@ -62,14 +63,19 @@ def test_a_deactivated_account_cannot_sign_in_nor_use_its_api_token(client, auth
 def test_reactivation_lets_the_person_sign_in_again(client, auth, admin, learner):
     auth.sign_in(admin)
     _deactivate(client, learner)
-    response = post_form(client, f"/admin/users/{learner.id}/reactivate", {"reason": "Back from leave"},
-                         page=f"/admin/users/{learner.id}")
+    response = post_form(
+        client,
+        f"/admin/users/{learner.id}/reactivate",
+        {"reason": "Back from leave"},
+        page=f"/admin/users/{learner.id}",
+    )
     assert response.status_code == 302
     auth.sign_out()
     auth.sign_in(learner)
     assert client.get("/my/trainings").status_code == 200
-    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_type == "users",
-                                                                      AuditEntry.object_id == str(learner.id)))
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.object_type == "users", AuditEntry.object_id == str(learner.id))
+    )
     assert {"user.deactivated", "user.reactivated"} <= set(actions)
 
 

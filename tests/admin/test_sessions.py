@@ -34,11 +34,21 @@ def audit(action: str) -> list[AuditEntry]:
 
 
 def new_session_form(trainer, **overrides) -> dict:
-    return {"place": "Genopole Campus 1, room 204", "capacity": "12", "trainers": [str(trainer.id)],
-            "first_day": FIRST.isoformat(), "last_day": LAST.isoformat(),
-            "morning": "y", "morning_start": "09:00", "morning_end": "12:30",
-            "afternoon": "y", "afternoon_start": "13:30", "afternoon_end": "17:00",
-            "what_to_bring": "Lab coat", **overrides}
+    return {
+        "place": "Genopole Campus 1, room 204",
+        "capacity": "12",
+        "trainers": [str(trainer.id)],
+        "first_day": FIRST.isoformat(),
+        "last_day": LAST.isoformat(),
+        "morning": "y",
+        "morning_start": "09:00",
+        "morning_end": "12:30",
+        "afternoon": "y",
+        "afternoon_start": "13:30",
+        "afternoon_end": "17:00",
+        "what_to_bring": "Lab coat",
+        **overrides,
+    }
 
 
 def slot_form(slot: Slot, **overrides) -> dict:
@@ -74,8 +84,14 @@ def test_schedule_from_a_date_range(client, signed_in_admin, course, trainer):
     session = db.session.scalar(sa.select(CourseSession))
     assert response.status_code == 302 and response.location == f"/admin/sessions/{session.id}"
     # Friday, Monday, Tuesday: the weekend is skipped; summer time starts on Sunday 29 March.
-    assert [s.starts_at.astimezone(PARIS).strftime("%a %H:%M") for s in session.slots] == \
-        ["Fri 09:00", "Fri 13:30", "Mon 09:00", "Mon 13:30", "Tue 09:00", "Tue 13:30"]
+    assert [s.starts_at.astimezone(PARIS).strftime("%a %H:%M") for s in session.slots] == [
+        "Fri 09:00",
+        "Fri 13:30",
+        "Mon 09:00",
+        "Mon 13:30",
+        "Tue 09:00",
+        "Tue 13:30",
+    ]
     assert session.slots[0].starts_at.hour == 8 and session.slots[2].starts_at.hour == 7  # UTC
     assert session.trainers == [trainer] and session.capacity == 12 and session.what_to_bring == "Lab coat"
     assert session.enrolment_deadline == paris(date(2026, 3, 20), 23, 59)
@@ -88,21 +104,31 @@ def test_schedule_from_a_date_range(client, signed_in_admin, course, trainer):
 
 
 def test_mornings_only_with_weekends_and_given_deadlines(client, signed_in_admin, course, trainer):
-    form = new_session_form(trainer, afternoon="", weekends="y", enrolment_deadline="2026-03-01T12:00",
-                            cancellation_deadline="2026-03-20T18:00")
+    form = new_session_form(
+        trainer,
+        afternoon="",
+        weekends="y",
+        enrolment_deadline="2026-03-01T12:00",
+        cancellation_deadline="2026-03-20T18:00",
+    )
     assert post_form(client, f"/admin/courses/{course.id}/sessions/new", form).status_code == 302
     session = db.session.scalar(sa.select(CourseSession))
     assert len(session.slots) == 5 and session.enrolment_deadline == paris(date(2026, 3, 1), 12)
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"enrolment_deadline": "2026-03-27T10:00"},
-     "The enrolment deadline must be before the session starts (Friday 27 March, 09:00)."),
-    ({"morning_end": "08:00", "afternoon": ""}, "The half-day of Friday 27 March ends before it starts."),
-    ({"last_day": "2026-03-20"}, "The last day is before the first day."),
-    ({"morning": "", "afternoon": ""}, "Tick the mornings, the afternoons or both."),
-    ({"capacity": "0"}, "Number must be between 1 and 10000."),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        (
+            {"enrolment_deadline": "2026-03-27T10:00"},
+            "The enrolment deadline must be before the session starts (Friday 27 March, 09:00).",
+        ),
+        ({"morning_end": "08:00", "afternoon": ""}, "The half-day of Friday 27 March ends before it starts."),
+        ({"last_day": "2026-03-20"}, "The last day is before the first day."),
+        ({"morning": "", "afternoon": ""}, "Tick the mornings, the afternoons or both."),
+        ({"capacity": "0"}, "Number must be between 1 and 10000."),
+    ],
+)
 def test_scheduling_mistakes_are_explained(client, signed_in_admin, course, trainer, overrides, message):
     response = post_form(client, f"/admin/courses/{course.id}/sessions/new", new_session_form(trainer, **overrides))
     assert response.status_code == 422
@@ -139,8 +165,12 @@ def test_capacity_below_the_confirmed_learners_is_refused(client, signed_in_admi
         enrol(session, UserFactory())
     html = page(client.get(f"/admin/sessions/{session.id}"))
     assert 'value="12"' in html
-    form = {"place": session.place, "capacity": "2", "enrolment_deadline": "2026-01-01T12:00",
-            "cancellation_deadline": "2026-01-02T12:00"}
+    form = {
+        "place": session.place,
+        "capacity": "2",
+        "enrolment_deadline": "2026-01-01T12:00",
+        "cancellation_deadline": "2026-01-02T12:00",
+    }
     response = post_form(client, f"/admin/sessions/{session.id}", form)
     assert response.status_code == 422
     assert "3 learners are already confirmed: the capacity cannot go below 3." in page(response)
@@ -149,14 +179,23 @@ def test_capacity_below_the_confirmed_learners_is_refused(client, signed_in_admi
 
 def test_edit_the_session_fields(client, signed_in_admin, course, trainer):
     session = make_session(course=course, day=date(2026, 3, 3))
-    form = {"place": "Genethon, room 12", "capacity": "20", "trainers": [str(trainer.id)],
-            "enrolment_deadline": "2026-02-25T23:59", "cancellation_deadline": "2026-02-28T12:00",
-            "approval_required": "y"}
+    form = {
+        "place": "Genethon, room 12",
+        "capacity": "20",
+        "trainers": [str(trainer.id)],
+        "enrolment_deadline": "2026-02-25T23:59",
+        "cancellation_deadline": "2026-02-28T12:00",
+        "approval_required": "y",
+    }
     response = post_form(client, f"/admin/sessions/{session.id}", form)
     assert response.status_code == 302
     db.session.refresh(session)
-    assert (session.place, session.capacity, session.trainers, session.approval_required) == \
-        ("Genethon, room 12", 20, [trainer], True)
+    assert (session.place, session.capacity, session.trainers, session.approval_required) == (
+        "Genethon, room 12",
+        20,
+        [trainer],
+        True,
+    )
     assert session.enrolment_deadline == paris(date(2026, 2, 25), 23, 59)
     [entry] = audit("session.updated")
     assert entry.before["capacity"] == 12 and entry.after["capacity"] == 20
@@ -167,8 +206,9 @@ def test_move_one_half_day(client, signed_in_admin, course):
     session = make_session(course=course, day=date(2026, 3, 3))
     morning = session.slots[0]
     url = f"/admin/sessions/{session.id}/slots/{morning.id}"
-    response = post_form(client, url, slot_form(morning, starts="08:30", ends="12:00"),
-                         page=f"/admin/sessions/{session.id}")
+    response = post_form(
+        client, url, slot_form(morning, starts="08:30", ends="12:00"), page=f"/admin/sessions/{session.id}"
+    )
     assert response.status_code == 302
     db.session.refresh(morning)
     assert morning.starts_at == paris(date(2026, 3, 3), 8, 30) and str(morning.hours) == "3.50"
@@ -180,8 +220,12 @@ def test_move_one_half_day(client, signed_in_admin, course):
 def test_a_half_day_ending_before_it_starts_is_refused(client, signed_in_admin, course):
     session = make_session(course=course, day=date(2026, 3, 3))
     afternoon = session.slots[1]
-    response = post_form(client, f"/admin/sessions/{session.id}/slots/{afternoon.id}",
-                         slot_form(afternoon, starts="15:00", ends="14:00"), page=f"/admin/sessions/{session.id}")
+    response = post_form(
+        client,
+        f"/admin/sessions/{session.id}/slots/{afternoon.id}",
+        slot_form(afternoon, starts="15:00", ends="14:00"),
+        page=f"/admin/sessions/{session.id}",
+    )
     assert response.status_code == 422
     assert "The half-day of Tuesday 3 March ends before it starts." in page(response)
     assert f'id="slot-{afternoon.id}-starts"' in page(response) and 'value="15:00"' in page(response)
@@ -273,8 +317,9 @@ def test_cancel_needs_a_reason(client, signed_in_admin, course, learner, mailbox
     assert session.status is SessionStatus.SCHEDULED and mailbox == []
 
 
-@pytest.mark.parametrize("path", ["/admin/sessions/{id}", "/admin/sessions/{id}/duplicate",
-                                  "/admin/courses/{course_id}/sessions/new"])
+@pytest.mark.parametrize(
+    "path", ["/admin/sessions/{id}", "/admin/sessions/{id}/duplicate", "/admin/courses/{course_id}/sessions/new"]
+)
 def test_only_admins_see_the_session_pages(client, auth, learner, trainer, path):
     session = make_session(trainers=[trainer])
     url = path.format(id=session.id, course_id=session.course_id)

@@ -14,10 +14,17 @@ from training.catalogue.models import Course, CourseSession, CourseStatus, Track
 from training.extensions import db
 
 NEW_COURSE = {
-    "slug": "purification-aav", "title": "Purification des vecteurs AAV", "track": "biomanufacturing",
-    "level": "advanced", "language": "fr", "format": "in_person", "summary": "Chromatographie d'affinité.",
-    "objectives": "Choisir une résine\nSéparer capsides pleines et vides", "duration_hours": "14",
-    "price_eur": "1450.00", "status": "published",
+    "slug": "purification-aav",
+    "title": "Purification des vecteurs AAV",
+    "track": "biomanufacturing",
+    "level": "advanced",
+    "language": "fr",
+    "format": "in_person",
+    "summary": "Chromatographie d'affinité.",
+    "objectives": "Choisir une résine\nSéparer capsides pleines et vides",
+    "duration_hours": "14",
+    "price_eur": "1450.00",
+    "status": "published",
 }
 
 
@@ -72,8 +79,9 @@ def test_admin_creates_then_patches_a_course(client, admin):
     assert response.status_code == 201, response.json
     assert response.headers["Location"] == "/api/v1/courses/purification-aav"
     assert response.json["status"] == "published"
-    response = client.patch("/api/v1/courses/purification-aav", json={"price_eur": "1500", "title": "Purification AAV"},
-                            headers=headers)
+    response = client.patch(
+        "/api/v1/courses/purification-aav", json={"price_eur": "1500", "title": "Purification AAV"}, headers=headers
+    )
     assert response.status_code == 200
     course = db.session.scalar(sa.select(Course).where(Course.slug == "purification-aav"))
     assert (course.title, str(course.price_eur)) == ("Purification AAV", "1500.00")
@@ -116,9 +124,13 @@ def test_admin_records_a_past_session_with_its_slots(client, admin, trainer):
     course = CourseFactory()
     day = date(2025, 3, 11)
     body = {
-        "place": "Genethon, Evry", "capacity": 10, "trainers": [trainer.email.upper()],
-        "slots": [{"starts_at": paris(day, 9).isoformat(), "ends_at": paris(day, 12, 30).isoformat()},
-                  {"starts_at": paris(day, 13, 30).isoformat(), "ends_at": paris(day, 17).isoformat()}],
+        "place": "Genethon, Evry",
+        "capacity": 10,
+        "trainers": [trainer.email.upper()],
+        "slots": [
+            {"starts_at": paris(day, 9).isoformat(), "ends_at": paris(day, 12, 30).isoformat()},
+            {"starts_at": paris(day, 13, 30).isoformat(), "ends_at": paris(day, 17).isoformat()},
+        ],
         "enrolment_deadline": paris(day - timedelta(days=7), 18).isoformat(),
         "cancellation_deadline": paris(day - timedelta(days=3), 18).isoformat(),
     }
@@ -134,9 +146,12 @@ def test_session_validation_speaks_plainly(client, admin, learner):
     course = CourseFactory()
     day = date.today() + timedelta(days=30)
     body = {
-        "place": "Genethon", "capacity": 10, "trainers": ["nobody@example.org"],
+        "place": "Genethon",
+        "capacity": 10,
+        "trainers": ["nobody@example.org"],
         "slots": [{"starts_at": paris(day, 12).isoformat(), "ends_at": paris(day, 9).isoformat()}],
-        "enrolment_deadline": paris(day, 18).isoformat(), "cancellation_deadline": paris(day, 18).isoformat(),
+        "enrolment_deadline": paris(day, 18).isoformat(),
+        "cancellation_deadline": paris(day, 18).isoformat(),
     }
     response = client.post(f"/api/v1/courses/{course.slug}/sessions", json=body, headers=bearer(admin))
     assert response.status_code == 422
@@ -155,6 +170,12 @@ def test_session_validation_speaks_plainly(client, admin, learner):
 def test_responses_follow_the_openapi_document(client, ctx):
     document = client.get("/api/v1/openapi.json").json
     assert document["openapi"] == "3.1.0"
-    for path in ("/api/v1/courses", "/api/v1/courses/{slug}", "/api/v1/sessions/{session_id}",
-                 "/api/v1/courses/{slug}/sessions", "/api/v1/tokens", "/api/v1/me"):
+    for path in (
+        "/api/v1/courses",
+        "/api/v1/courses/{slug}",
+        "/api/v1/sessions/{session_id}",
+        "/api/v1/courses/{slug}/sessions",
+        "/api/v1/tokens",
+        "/api/v1/me",
+    ):
         assert path in document["paths"]

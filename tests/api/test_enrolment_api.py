@@ -50,8 +50,9 @@ def test_prerequisites_must_be_acknowledged(client, learner):
 
 def test_cancel_own_and_not_anothers(client, learner, other_learner):
     session = SessionFactory()
-    enrolment_id = client.post(f"/api/v1/sessions/{session.id}/enrolments", json=ACK,
-                               headers=bearer(other_learner)).json["id"]
+    enrolment_id = client.post(
+        f"/api/v1/sessions/{session.id}/enrolments", json=ACK, headers=bearer(other_learner)
+    ).json["id"]
     assert client.delete(f"/api/v1/enrolments/{enrolment_id}", headers=bearer(learner)).status_code == 404
     response = client.delete(f"/api/v1/enrolments/{enrolment_id}", headers=bearer(other_learner))
     assert response.status_code == 200 and response.json["status"] == "cancelled"
@@ -67,8 +68,11 @@ def test_my_enrolments_lists_only_mine(client, learner, other_learner):
 
 def test_admin_enrols_someone_into_a_past_session(client, admin, learner):
     session = SessionFactory(day=date.today() - timedelta(days=400))
-    response = client.post(f"/api/v1/sessions/{session.id}/enrolments",
-                           json={"user": learner.email, "reason": "Saisie a posteriori"}, headers=bearer(admin))
+    response = client.post(
+        f"/api/v1/sessions/{session.id}/enrolments",
+        json={"user": learner.email, "reason": "Saisie a posteriori"},
+        headers=bearer(admin),
+    )
     assert response.status_code == 201 and response.json["status"] == "confirmed"
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "enrolment.created"))
     assert entry.actor_id == admin.id and entry.reason == "Saisie a posteriori"
@@ -77,8 +81,9 @@ def test_admin_enrols_someone_into_a_past_session(client, admin, learner):
 
 def test_only_admins_enrol_someone_else(client, learner, other_learner):
     session = SessionFactory()
-    response = client.post(f"/api/v1/sessions/{session.id}/enrolments", json={"user": other_learner.email, **ACK},
-                           headers=bearer(learner))
+    response = client.post(
+        f"/api/v1/sessions/{session.id}/enrolments", json={"user": other_learner.email, **ACK}, headers=bearer(learner)
+    )
     assert response.status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
 

@@ -65,6 +65,7 @@ def assert_consistent():
     db.session.expire_all()
     for model, action in ((Course, "course.created"), (CourseSession, "session.scheduled")):
         stored = db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        audited = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                                    .where(AuditEntry.action == action))
+        audited = db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+        )
         assert audited == stored - 1, model

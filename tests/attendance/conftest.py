@@ -23,14 +23,23 @@ def today_session(ctx, trainer):
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     first = (now - timedelta(hours=1), now + timedelta(hours=2, minutes=30))
     second = (now + timedelta(hours=3, minutes=30), now + timedelta(hours=7))
-    session = SessionFactory(trainers=[trainer], seats_taken=3, starts_at=first[0], ends_at=second[1],
-                             enrolment_deadline=now - timedelta(days=3), cancellation_deadline=now - timedelta(days=2),
-                             slots=[Slot(starts_at=a, ends_at=b, hours=Decimal("3.5")) for a, b in (first, second)])
-    people = [UserFactory(name=name, email=f"{name.split()[0].lower()}@example.org")
-              for name in ("Alice Bernard", "Bruno Caron", "Chloé Dumas")]
+    session = SessionFactory(
+        trainers=[trainer],
+        seats_taken=3,
+        starts_at=first[0],
+        ends_at=second[1],
+        enrolment_deadline=now - timedelta(days=3),
+        cancellation_deadline=now - timedelta(days=2),
+        slots=[Slot(starts_at=a, ends_at=b, hours=Decimal("3.5")) for a, b in (first, second)],
+    )
+    people = [
+        UserFactory(name=name, email=f"{name.split()[0].lower()}@example.org")
+        for name in ("Alice Bernard", "Bruno Caron", "Chloé Dumas")
+    ]
     for person in people:
-        db.session.add(Enrolment(session=session, user=person, status=EnrolmentStatus.CONFIRMED,
-                                 confirmed_at=datetime.now(UTC)))
+        db.session.add(
+            Enrolment(session=session, user=person, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC))
+        )
     db.session.commit()
     return session
 

@@ -50,10 +50,13 @@ def test_learner_checks_in_by_scanning_the_code(client, auth, trainer, morning, 
 
 def test_on_time_check_in_is_present(client, auth, ctx, trainer):
     now = datetime.now(UTC)
-    session = SessionFactory(trainers=[trainer], seats_taken=1, starts_at=now + timedelta(minutes=10),
-                             ends_at=now + timedelta(hours=3),
-                             slots=[Slot(starts_at=now + timedelta(minutes=10), ends_at=now + timedelta(hours=3),
-                                         hours=Decimal("2.83"))])
+    session = SessionFactory(
+        trainers=[trainer],
+        seats_taken=1,
+        starts_at=now + timedelta(minutes=10),
+        ends_at=now + timedelta(hours=3),
+        slots=[Slot(starts_at=now + timedelta(minutes=10), ends_at=now + timedelta(hours=3), hours=Decimal("2.83"))],
+    )
     learner = UserFactory()
     db.session.add(Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=now))
     db.session.commit()
@@ -97,8 +100,11 @@ def test_code_signed_with_another_key_is_refused(client, auth, app, morning, enr
 
 
 def test_code_of_another_sessions_slot_is_refused(client, auth, morning, enrolments):
-    elsewhere = SessionFactory(starts_at=morning.starts_at, ends_at=morning.ends_at,
-                               slots=[Slot(starts_at=morning.starts_at, ends_at=morning.ends_at, hours=Decimal("3.5"))])
+    elsewhere = SessionFactory(
+        starts_at=morning.starts_at,
+        ends_at=morning.ends_at,
+        slots=[Slot(starts_at=morning.starts_at, ends_at=morning.ends_at, hours=Decimal("3.5"))],
+    )
     token = services.checkin_token(elsewhere.slots[0])
     assert "confirmed seat" in refusal(client, auth, enrolments[0].user, token)
 
@@ -114,8 +120,11 @@ def test_learner_not_enrolled_is_refused(client, auth, morning, learner):
 
 def test_waitlisted_learner_is_refused(client, auth, morning, today_session):
     waiting = UserFactory()
-    db.session.add(Enrolment(session=today_session, user=waiting, status=EnrolmentStatus.WAITLISTED,
-                             waitlisted_at=datetime.now(UTC)))
+    db.session.add(
+        Enrolment(
+            session=today_session, user=waiting, status=EnrolmentStatus.WAITLISTED, waitlisted_at=datetime.now(UTC)
+        )
+    )
     db.session.commit()
     assert "confirmed seat" in refusal(client, auth, waiting, services.checkin_token(morning))
 

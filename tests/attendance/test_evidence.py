@@ -28,8 +28,9 @@ def count(model) -> int:
 
 
 def put_mark(client, token: str, slot: Slot, enrolment: Enrolment, **body):
-    return client.put(f"/api/v1/slots/{slot.id}/attendance/{enrolment.id}", json=body,
-                      headers={"Authorization": f"Bearer {token}"})
+    return client.put(
+        f"/api/v1/slots/{slot.id}/attendance/{enrolment.id}", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 @pytest.fixture
@@ -43,10 +44,21 @@ def trainer_token(trainer) -> str:
 def later_session(ctx, trainer):
     """A half-day starting in exactly two hours, one confirmed learner."""
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
-    session = SessionFactory(trainers=[trainer], seats_taken=1, starts_at=start, ends_at=start + timedelta(hours=3),
-                             slots=[Slot(starts_at=start, ends_at=start + timedelta(hours=3), hours=Decimal("3"))])
-    db.session.add(Enrolment(session=session, user=UserFactory(name="Hugo Lefebvre"),
-                             status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)))
+    session = SessionFactory(
+        trainers=[trainer],
+        seats_taken=1,
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        slots=[Slot(starts_at=start, ends_at=start + timedelta(hours=3), hours=Decimal("3"))],
+    )
+    db.session.add(
+        Enrolment(
+            session=session,
+            user=UserFactory(name="Hugo Lefebvre"),
+            status=EnrolmentStatus.CONFIRMED,
+            confirmed_at=datetime.now(UTC),
+        )
+    )
     db.session.commit()
     return session
 
@@ -98,8 +110,9 @@ def test_a_known_absence_can_be_recorded_in_advance(client, trainer_token, later
 # ---------------------------------------------------------------- authority
 
 
-def test_a_mark_after_sign_off_needs_a_reason_and_keeps_before_after_who_when_why(client, trainer, trainer_token,
-                                                                                  morning, enrolments):
+def test_a_mark_after_sign_off_needs_a_reason_and_keeps_before_after_who_when_why(
+    client, trainer, trainer_token, morning, enrolments
+):
     services.mark_all_present(trainer, morning)
     services.sign_off(trainer, morning, PASSWORD)
     db.session.commit()
@@ -119,8 +132,9 @@ def test_a_service_call_by_someone_who_does_not_teach_is_refused(ctx, morning, e
     with pytest.raises(services.NotAllowed):
         services.set_mark(other_trainer, morning, enrolments[0], MarkStatus.ABSENT)
     with pytest.raises(services.NotAllowed):  # a learner marking someone else, even "by check-in"
-        services.set_mark(enrolments[1].user, morning, enrolments[0], MarkStatus.PRESENT,
-                          method=MarkMethod.SELF_CHECKIN)
+        services.set_mark(
+            enrolments[1].user, morning, enrolments[0], MarkStatus.PRESENT, method=MarkMethod.SELF_CHECKIN
+        )
     assert count(AttendanceMark) == 0
 
 
@@ -149,8 +163,10 @@ def test_check_in_after_sign_off_is_refused(client, auth, trainer, morning, enro
     auth.sign_in(enrolments[0].user)
     response = post_form(client, f"/check-in/{services.checkin_token(morning)}", {"drawing": DRAWING})
     assert response.status_code == 403
-    assert db.session.scalar(sa.select(AttendanceMark.status).where(
-        AttendanceMark.enrolment_id == enrolments[0].id)) is MarkStatus.EXCUSED
+    assert (
+        db.session.scalar(sa.select(AttendanceMark.status).where(AttendanceMark.enrolment_id == enrolments[0].id))
+        is MarkStatus.EXCUSED
+    )
 
 
 def test_a_trainers_present_is_signed_as_it_is_by_check_in(client, auth, trainer, morning, enrolments):
@@ -183,8 +199,9 @@ def test_check_in_without_a_signature_changes_nothing(client, auth, morning, enr
     token = services.checkin_token(morning)
     response = post_form(client, f"/check-in/{token}", {"drawing": "", "typed_name": ""})
     assert response.status_code == 422
-    assert "Draw your signature" in response.get_data(as_text=True) or "Type your full name" in \
-        response.get_data(as_text=True)
+    assert "Draw your signature" in response.get_data(as_text=True) or "Type your full name" in response.get_data(
+        as_text=True
+    )
     assert count(AttendanceMark) == 0 and count(AttendanceSignature) == 0
 
 
@@ -196,8 +213,9 @@ def test_a_typed_signature_is_the_learners_own_name(client, auth, morning, enrol
     assert count(AttendanceSignature) == (1 if accepted else 0)
 
 
-@pytest.mark.parametrize("drawing", ["1,1 2,2", "10,10 999,10 20,20 30,30 40,40", "<svg onload=alert(1)>",
-                                     "10,10;;20,20"])
+@pytest.mark.parametrize(
+    "drawing", ["1,1 2,2", "10,10 999,10 20,20 30,30 40,40", "<svg onload=alert(1)>", "10,10;;20,20"]
+)
 def test_an_unreadable_or_hostile_drawing_is_refused(ctx, morning, enrolments, drawing):
     with pytest.raises(services.SignatureError):
         services.check_in(enrolments[0].user, services.checkin_token(morning), drawing=drawing)
@@ -222,8 +240,9 @@ def test_a_signature_shows_who_when_and_what_it_means_and_is_bound_to_the_mark(c
     assert audit.after["record_hash"] == signature.record_hash and audit.actor_id == enrolments[0].user_id
 
 
-@pytest.mark.parametrize("statement", ["UPDATE attendance_signatures SET signer_name = 'Someone else'",
-                                       "DELETE FROM attendance_signatures"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE attendance_signatures SET signer_name = 'Someone else'", "DELETE FROM attendance_signatures"]
+)
 def test_the_database_refuses_to_edit_or_remove_a_signature(ctx, morning, enrolments, statement):
     services.check_in(enrolments[0].user, services.checkin_token(morning), drawing=DRAWING)
     db.session.commit()
@@ -251,8 +270,7 @@ def test_a_learner_signs_on_the_trainers_phone_with_their_own_password(client, a
     assert "Signed by Bruno Caron" in roll
 
 
-def test_the_sign_off_needs_the_trainers_password_and_records_its_meaning(client, auth, trainer, morning,
-                                                                          enrolments):
+def test_the_sign_off_needs_the_trainers_password_and_records_its_meaning(client, auth, trainer, morning, enrolments):
     services.mark_all_present(trainer, morning)
     db.session.commit()
     auth.sign_in(trainer)
@@ -269,23 +287,24 @@ def test_the_sign_off_needs_the_trainers_password_and_records_its_meaning(client
     assert "corrected after this sign-off" in client.get(roll).get_data(as_text=True)
 
 
-def test_the_api_roll_shows_each_signature_and_the_sign_off_meaning(client, trainer, trainer_token, morning,
-                                                                     enrolments):
+def test_the_api_roll_shows_each_signature_and_the_sign_off_meaning(
+    client, trainer, trainer_token, morning, enrolments
+):
     services.check_in(enrolments[0].user, services.checkin_token(morning), drawing=DRAWING)
     for enrolment in enrolments[1:]:
         services.set_mark(trainer, morning, enrolment, MarkStatus.ABSENT)
     services.sign_off(trainer, morning, PASSWORD)
     db.session.commit()
-    body = client.get(f"/api/v1/slots/{morning.id}/attendance",
-                      headers={"Authorization": f"Bearer {trainer_token}"}).json
+    body = client.get(
+        f"/api/v1/slots/{morning.id}/attendance", headers={"Authorization": f"Bearer {trainer_token}"}
+    ).json
     signed = {m["learner"]: m["signature"] for m in body["marks"]}
     assert signed["Alice Bernard"]["signer"] == "Alice Bernard" and signed["Alice Bernard"]["intact"] is True
     assert signed["Alice Bernard"]["method"] == "drawn" and signed["Bruno Caron"] is None
     assert body["signed_off_meaning"].startswith("Je certifie l'appel du ")  # in the course's language
 
 
-def test_a_sign_off_made_before_hashes_existed_is_not_shown_as_corrected(client, auth, trainer, morning,
-                                                                          enrolments):
+def test_a_sign_off_made_before_hashes_existed_is_not_shown_as_corrected(client, auth, trainer, morning, enrolments):
     """Sign-offs migrated from before signatures have no hash: nothing to compare, nothing flagged."""
     from training.attendance.models import SlotSignoff
 

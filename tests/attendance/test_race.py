@@ -49,12 +49,22 @@ def _prepare(app) -> tuple[int, list[int], str]:
         factories.bind(db.session)
         trainer = UserFactory(email="race.trainer@example.org", roles=["trainer"])
         now = datetime.now(UTC)
-        session = SessionFactory(trainers=[trainer], seats_taken=LEARNERS, starts_at=now - timedelta(hours=1),
-                                 ends_at=now + timedelta(hours=2),
-                                 slots=[Slot(starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=2),
-                                             hours=Decimal("3"))])
-        enrolments = [Enrolment(session=session, user=UserFactory(email=f"racer{n}@example.org"),
-                                status=EnrolmentStatus.CONFIRMED, confirmed_at=now) for n in range(LEARNERS)]
+        session = SessionFactory(
+            trainers=[trainer],
+            seats_taken=LEARNERS,
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=2),
+            slots=[Slot(starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=2), hours=Decimal("3"))],
+        )
+        enrolments = [
+            Enrolment(
+                session=session,
+                user=UserFactory(email=f"racer{n}@example.org"),
+                status=EnrolmentStatus.CONFIRMED,
+                confirmed_at=now,
+            )
+            for n in range(LEARNERS)
+        ]
         db.session.add_all(enrolments)
         _token, plain = create_api_token(trainer, "race")
         db.session.commit()
@@ -62,8 +72,12 @@ def _prepare(app) -> tuple[int, list[int], str]:
 
 
 def _put(url: str, token: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -73,30 +87,52 @@ def _put(url: str, token: str, body: dict) -> tuple[int, dict]:
 
 def concurrent_marks(base_url: str, slot_id: int, enrolment_ids: list[int], token: str) -> list[tuple[int, dict]]:
     """Every request at the same instant: each learner gets five different marks, each with its own note."""
-    jobs = [(enrolment_id, {"status": status, "note": f"mark {n} of {enrolment_id}"})
-            for enrolment_id in enrolment_ids for n, status in enumerate(STATUSES)]
-    return at_once([lambda enrolment_id=enrolment_id, body=body: _put(
-        f"{base_url}/api/v1/slots/{slot_id}/attendance/{enrolment_id}", token, body) for enrolment_id, body in jobs])
+    jobs = [
+        (enrolment_id, {"status": status, "note": f"mark {n} of {enrolment_id}"})
+        for enrolment_id in enrolment_ids
+        for n, status in enumerate(STATUSES)
+    ]
+    return at_once(
+        [
+            lambda enrolment_id=enrolment_id, body=body: _put(
+                f"{base_url}/api/v1/slots/{slot_id}/attendance/{enrolment_id}", token, body
+            )
+            for enrolment_id, body in jobs
+        ]
+    )
 
 
 def outcome(app, slot_id: int, answers: list[tuple[int, dict]]) -> dict:
     """Answers by status, and per mark: the audit chain's breaks and the writes it does not hold."""
     with app.app_context():
-        marks = {m.enrolment_id: m for m in db.session.scalars(
-            sa.select(AttendanceMark).where(AttendanceMark.slot_id == slot_id))}
-        rows = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("attendance.%"),
-                                                              AuditEntry.object_type == "attendance_marks")
-                                  .order_by(AuditEntry.id)).all()
+        marks = {
+            m.enrolment_id: m
+            for m in db.session.scalars(sa.select(AttendanceMark).where(AttendanceMark.slot_id == slot_id))
+        }
+        rows = db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action.like("attendance.%"), AuditEntry.object_type == "attendance_marks")
+            .order_by(AuditEntry.id)
+        ).all()
         chains: dict[str, list[AuditEntry]] = {}
         for row in rows:
             chains.setdefault(row.object_id, []).append(row)
-        breaks = sum(1 for chain in chains.values() for previous, row in zip([None, *chain], chain, strict=False)
-                     if (previous.after if previous else None) != row.before)
+        breaks = sum(
+            1
+            for chain in chains.values()
+            for previous, row in zip([None, *chain], chain, strict=False)
+            if (previous.after if previous else None) != row.before
+        )
         accepted = {body["note"] for status, body in answers if status == 200}
         recorded = {row.after["note"] for row in rows}
         final_ok = all(chains[str(mark.id)][-1].after["note"] == mark.note for mark in marks.values())
-        return {"statuses": Counter(status for status, _body in answers), "breaks": breaks,
-                "lost": len(accepted - recorded), "marks": len(marks), "final_matches_trail": final_ok}
+        return {
+            "statuses": Counter(status for status, _body in answers),
+            "breaks": breaks,
+            "lost": len(accepted - recorded),
+            "marks": len(marks),
+            "final_matches_trail": final_ok,
+        }
 
 
 def test_fifty_concurrent_marks_lose_nothing_and_keep_the_chain(race_app, tmp_path):
@@ -105,8 +141,10 @@ def test_fifty_concurrent_marks_lose_nothing_and_keep_the_chain(race_app, tmp_pa
     with gunicorn(url, log=tmp_path / "gunicorn.log") as base_url:
         answers = concurrent_marks(base_url, slot_id, enrolment_ids, token)
     result = outcome(app, slot_id, answers)
-    print(f"{url.split(':')[0]}: {dict(result['statuses'])}, chain breaks {result['breaks']}, "
-          f"lost updates {result['lost']}")
+    print(
+        f"{url.split(':')[0]}: {dict(result['statuses'])}, chain breaks {result['breaks']}, "
+        f"lost updates {result['lost']}"
+    )
     assert result["statuses"] == Counter({200: LEARNERS * MARKS_EACH}), [a for a in answers if a[0] != 200][:3]
     assert (result["breaks"], result["lost"], result["marks"]) == (0, 0, LEARNERS)
     assert result["final_matches_trail"]

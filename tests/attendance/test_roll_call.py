@@ -28,12 +28,19 @@ def test_trainer_takes_the_roll_without_javascript(client, auth, trainer, mornin
     assert all(e.user.name in page for e in enrolments)
     assert 'name="viewport"' in page
     for enrolment, status in zip(enrolments, ("present", "late", "absent"), strict=True):
-        response = post_form(client, f"/trainer/slots/{morning.id}/marks/{enrolment.id}", {"status": status},
-                             page=f"/trainer/slots/{morning.id}")
+        response = post_form(
+            client,
+            f"/trainer/slots/{morning.id}/marks/{enrolment.id}",
+            {"status": status},
+            page=f"/trainer/slots/{morning.id}",
+        )
         assert response.status_code == 302
         assert response.headers["Location"].endswith(f"#learner-{enrolment.id}")
-    assert marks(morning) == {"Alice Bernard": MarkStatus.PRESENT, "Bruno Caron": MarkStatus.LATE,
-                              "Chloé Dumas": MarkStatus.ABSENT}
+    assert marks(morning) == {
+        "Alice Bernard": MarkStatus.PRESENT,
+        "Bruno Caron": MarkStatus.LATE,
+        "Chloé Dumas": MarkStatus.ABSENT,
+    }
     page = client.get(f"/trainer/slots/{morning.id}").get_data(as_text=True)
     assert "Present: <span>1</span>" in page and "Not marked: <span>0</span>" in page
     assert "by Thomas Petit (trainer)" in page
@@ -41,9 +48,13 @@ def test_trainer_takes_the_roll_without_javascript(client, auth, trainer, mornin
 
 def test_a_mark_updates_without_reloading(client, auth, trainer, morning, enrolments):
     auth.sign_in(trainer)
-    response = post_form(client, f"/trainer/slots/{morning.id}/marks/{enrolments[0].id}",
-                         {"status": "excused", "note": "Rendez-vous médical"}, page=f"/trainer/slots/{morning.id}",
-                         headers={"Accept": "application/json"})
+    response = post_form(
+        client,
+        f"/trainer/slots/{morning.id}/marks/{enrolments[0].id}",
+        {"status": "excused", "note": "Rendez-vous médical"},
+        page=f"/trainer/slots/{morning.id}",
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 200
     assert response.json["status"] == "excused" and response.json["marked_by"] == "Thomas Petit"
     mark = db.session.scalar(sa.select(AttendanceMark))
@@ -55,16 +66,20 @@ def test_mark_all_present_marks_only_the_unmarked(client, auth, trainer, morning
     db.session.commit()
     auth.sign_in(trainer)
     post_form(client, f"/trainer/slots/{morning.id}/all-present", {}, page=f"/trainer/slots/{morning.id}")
-    assert marks(morning) == {"Alice Bernard": MarkStatus.LATE, "Bruno Caron": MarkStatus.PRESENT,
-                              "Chloé Dumas": MarkStatus.PRESENT}
+    assert marks(morning) == {
+        "Alice Bernard": MarkStatus.LATE,
+        "Bruno Caron": MarkStatus.PRESENT,
+        "Chloé Dumas": MarkStatus.PRESENT,
+    }
 
 
 def test_another_trainer_and_a_learner_cannot_see_or_mark(client, auth, morning, enrolments):
     stranger = UserFactory(email="other.trainer@example.org", roles=["trainer"])
     auth.sign_in(stranger)
     assert client.get(f"/trainer/slots/{morning.id}").status_code == 404
-    response = post_form(client, f"/trainer/slots/{morning.id}/marks/{enrolments[0].id}", {"status": "absent"},
-                         page="/trainer")
+    response = post_form(
+        client, f"/trainer/slots/{morning.id}/marks/{enrolments[0].id}", {"status": "absent"}, page="/trainer"
+    )
     assert response.status_code == 404
     auth.sign_out()
     auth.sign_in(enrolments[0].user)
@@ -74,8 +89,9 @@ def test_another_trainer_and_a_learner_cannot_see_or_mark(client, auth, morning,
 
 def test_sign_off_needs_a_complete_roll(client, auth, trainer, morning, enrolments):
     auth.sign_in(trainer)
-    response = post_form(client, f"/trainer/slots/{morning.id}/sign-off", {"password": PASSWORD},
-                         page=f"/trainer/slots/{morning.id}")
+    response = post_form(
+        client, f"/trainer/slots/{morning.id}/sign-off", {"password": PASSWORD}, page=f"/trainer/slots/{morning.id}"
+    )
     assert response.status_code == 409
     assert "Mark every learner before signing off" in response.get_data(as_text=True)
     assert services.signoff(morning) is None
@@ -91,8 +107,12 @@ def test_after_sign_off_a_change_needs_a_reason_and_keeps_both_values(client, au
     assert response.status_code == 422
     assert "give the reason for the change" in response.get_data(as_text=True)
     assert marks(morning)["Bruno Caron"] is MarkStatus.PRESENT
-    post_form(client, url, {"status": "absent", "reason": "Parti à 10 h, signalé par le stagiaire"},
-              page=f"/trainer/slots/{morning.id}")
+    post_form(
+        client,
+        url,
+        {"status": "absent", "reason": "Parti à 10 h, signalé par le stagiaire"},
+        page=f"/trainer/slots/{morning.id}",
+    )
     assert marks(morning)["Bruno Caron"] is MarkStatus.ABSENT
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "attendance.changed"))
     assert entry.before["status"] == "present" and entry.after["status"] == "absent"
@@ -148,8 +168,9 @@ def test_only_confirmed_learners_can_be_marked(ctx, trainer, morning):
     from training.enrolment.models import Enrolment, EnrolmentStatus
 
     elsewhere = SessionFactory()
-    enrolment = Enrolment(session=elsewhere, user=UserFactory(), status=EnrolmentStatus.CONFIRMED,
-                          confirmed_at=morning.starts_at)
+    enrolment = Enrolment(
+        session=elsewhere, user=UserFactory(), status=EnrolmentStatus.CONFIRMED, confirmed_at=morning.starts_at
+    )
     db.session.add(enrolment)
     db.session.commit()
     import pytest
@@ -158,8 +179,7 @@ def test_only_confirmed_learners_can_be_marked(ctx, trainer, morning):
         services.set_mark(trainer, morning, enrolment, MarkStatus.PRESENT)
 
 
-def test_session_page_shows_each_learners_hours_and_the_session_rate(client, auth, trainer, today_session,
-                                                                     enrolments):
+def test_session_page_shows_each_learners_hours_and_the_session_rate(client, auth, trainer, today_session, enrolments):
     morning, afternoon = today_session.slots
     for enrolment in enrolments:
         services.set_mark(trainer, morning, enrolment, MarkStatus.PRESENT)
@@ -178,6 +198,7 @@ def test_a_name_with_a_line_break_is_folded_into_the_subject(ctx, trainer, morni
     services.set_mark(trainer, morning, enrolments[2], MarkStatus.ABSENT)
     db.session.commit()
     [alert] = mailbox
-    assert alert["Subject"] == "Absence : Chloé Dumas Bcc: attacker@example.org" or \
-        alert["Subject"].endswith("Chloé Dumas Bcc: attacker@example.org")
+    assert alert["Subject"] == "Absence : Chloé Dumas Bcc: attacker@example.org" or alert["Subject"].endswith(
+        "Chloé Dumas Bcc: attacker@example.org"
+    )
     assert alert["Bcc"] is None and "\n" not in alert["Subject"]

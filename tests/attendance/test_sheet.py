@@ -49,8 +49,9 @@ def one_line(text: str) -> str:
 
 
 def enrol(session, user) -> Enrolment:
-    enrolment = Enrolment(session_id=session.id, user_id=user.id, status=EnrolmentStatus.CONFIRMED,
-                          confirmed_at=datetime.now(UTC))
+    enrolment = Enrolment(
+        session_id=session.id, user_id=user.id, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    )
     db.session.add(enrolment)
     session.seats_taken += 1
     db.session.flush()
@@ -60,18 +61,30 @@ def enrol(session, user) -> Enrolment:
 def mark(session, enrolment, slot, status, by, *, method=MarkMethod.TRAINER, minutes=5, note=""):
     arrived = slot.starts_at + timedelta(minutes=minutes)
     self_checkin = method is MarkMethod.SELF_CHECKIN
-    db.session.add(AttendanceMark(
-        session_id=session.id, enrolment_id=enrolment.id, slot_id=slot.id, status=status, method=method,
-        marked_by_id=by.id, marked_at=arrived if self_checkin else slot.starts_at + timedelta(minutes=20),
-        checked_in_at=arrived if self_checkin or status is MarkStatus.LATE else None, note=note,
-    ))
+    db.session.add(
+        AttendanceMark(
+            session_id=session.id,
+            enrolment_id=enrolment.id,
+            slot_id=slot.id,
+            status=status,
+            method=method,
+            marked_by_id=by.id,
+            marked_at=arrived if self_checkin else slot.starts_at + timedelta(minutes=20),
+            checked_in_at=arrived if self_checkin or status is MarkStatus.LATE else None,
+            note=note,
+        )
+    )
 
 
 @pytest.fixture
 def sheet_session(ctx, trainer):
     """A one-day session (two half-days) with three learners, the morning signed off, not the afternoon."""
-    session = SessionFactory(day=DAY, course__language="en", course__title="AAV vector design and production",
-                             place="Genopole Campus 1, salle 204, Evry")
+    session = SessionFactory(
+        day=DAY,
+        course__language="en",
+        course__title="AAV vector design and production",
+        place="Genopole Campus 1, salle 204, Evry",
+    )
     session.trainers = [trainer]
     alice = UserFactory(name="Alice Archer", organisation="Genethon")
     bruno = UserFactory(name="Bruno Blanc", organisation="Yposkesi")
@@ -111,14 +124,23 @@ def test_sheet_data_is_a_plain_dict_of_what_the_sheet_shows(sheet_session):
     assert afternoon["signoff"] is None
     bruno_morning, bruno_afternoon = morning["marks"][2], afternoon["marks"][2]
     assert (bruno_morning["status_label"], bruno_morning["time"], bruno_morning["method_label"]) == (
-        "Late", "09:32", "Self check-in")
+        "Late",
+        "09:32",
+        "Self check-in",
+    )
     assert (bruno_afternoon["status_label"], bruno_afternoon["marked_by"]) == ("Excused", "Thomas Petit")
 
 
 def test_sheet_leaves_out_learners_who_are_not_confirmed(sheet_session):
     waitlisted = UserFactory(name="Wanda Waitlist")
-    db.session.add(Enrolment(session_id=sheet_session.id, user_id=waitlisted.id, status=EnrolmentStatus.WAITLISTED,
-                             waitlisted_at=datetime.now(UTC)))
+    db.session.add(
+        Enrolment(
+            session_id=sheet_session.id,
+            user_id=waitlisted.id,
+            status=EnrolmentStatus.WAITLISTED,
+            waitlisted_at=datetime.now(UTC),
+        )
+    )
     db.session.commit()
 
     names = [learner["name"] for learner in sheet_data(sheet_session)["learners"]]
@@ -181,8 +203,9 @@ def test_sheet_queries_do_not_grow_with_the_signed_off_half_days(sheet_session, 
     db.session.get(SlotSignoff, morning.id).record_hash = "0" * 64  # a hash to check, whatever its value
     db.session.commit()
     one = count_queries(sheet_session)
-    db.session.add(SlotSignoff(slot_id=afternoon.id, signed_by_id=trainer.id, signed_at=paris(DAY, 17, 5),
-                               record_hash="1" * 64))
+    db.session.add(
+        SlotSignoff(slot_id=afternoon.id, signed_by_id=trainer.id, signed_at=paris(DAY, 17, 5), record_hash="1" * 64)
+    )
     db.session.commit()
 
     assert count_queries(sheet_session) == one
@@ -196,11 +219,24 @@ def test_sheet_pdf_shows_course_learners_marks_hours_and_signoffs(sheet_session,
 
     assert pdf.startswith(b"%PDF-")
     text = pdf_text(pdf, tmp_path, "-layout")
-    for expected in ("AAV vector design and production", "Genopole Campus 1, salle 204, Evry", "Alice Archer",
-                     "Bruno Blanc", "Thomas Petit", "12 March 2026", "09:00–12:30", "Excused", "Late",
-                     "Self check-in", "100%", "50%", "R6332-26",
-                     "Signed off by Thomas Petit on 12 March 2026 at 12:41 (Paris time)", "Not signed off yet",
-                     "Page 1 of"):
+    for expected in (
+        "AAV vector design and production",
+        "Genopole Campus 1, salle 204, Evry",
+        "Alice Archer",
+        "Bruno Blanc",
+        "Thomas Petit",
+        "12 March 2026",
+        "09:00–12:30",
+        "Excused",
+        "Late",
+        "Self check-in",
+        "100%",
+        "50%",
+        "R6332-26",
+        "Signed off by Thomas Petit on 12 March 2026 at 12:41 (Paris time)",
+        "Not signed off yet",
+        "Page 1 of",
+    ):
         assert expected in text, f"{expected!r} is not on the sheet"
     assert "<b>Medical appointment</b>" in one_line(text)
     # pdftotext reads the narrow spaces of "3.5 / 7 h" as it pleases: compare without them.
@@ -221,8 +257,10 @@ def test_markup_in_names_prints_as_text_and_fetches_nothing(sheet_session, tmp_p
 
 
 def test_weasyprint_stays_out_of_the_app_import_path():
-    code = ("import sys; from training import create_app; create_app('test'); "
-            "import training.pdf, training.attendance.sheet; print('weasyprint' in sys.modules)")
+    code = (
+        "import sys; from training import create_app; create_app('test'); "
+        "import training.pdf, training.attendance.sheet; print('weasyprint' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "False"
@@ -231,17 +269,20 @@ def test_weasyprint_stays_out_of_the_app_import_path():
 # ---------------------------------------------------------------- the URL fetcher
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd",
-    "http://example.org/x.png",
-    "https://example.org/x.css",
-    "ftp://example.org/x.png",
-    "file://evil.example/etc/passwd",
-    "/static/../../../etc/passwd",
-    "file:///static/../etc/passwd",
-    "/etc/passwd",
-    "/static/css/missing.css",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://example.org/x.png",
+        "https://example.org/x.css",
+        "ftp://example.org/x.png",
+        "file://evil.example/etc/passwd",
+        "/static/../../../etc/passwd",
+        "file:///static/../etc/passwd",
+        "/etc/passwd",
+        "/static/css/missing.css",
+    ],
+)
 def test_fetcher_refuses_anything_but_static_files(app, url):
     with app.app_context(), pytest.raises(ValueError):
         safe_url_fetcher(url)
@@ -268,16 +309,21 @@ def test_fetcher_refuses_a_symlink_out_of_static(app, tmp_path):
 def test_fetcher_serves_static_files_and_data_urls(app):
     app_css = (Path(app.static_folder) / "css" / "app.css").read_bytes()
     with app.app_context():
-        for url in ((Path(app.static_folder) / "css" / "app.css").as_uri(), "/static/css/app.css",
-                    "file:///static/css/app.css"):
+        for url in (
+            (Path(app.static_folder) / "css" / "app.css").as_uri(),
+            "/static/css/app.css",
+            "file:///static/css/app.css",
+        ):
             response = safe_url_fetcher(url)
             assert (response.read(), response.content_type) == (app_css, "text/css")
         data = safe_url_fetcher("data:text/plain;base64,aGVsbG8=")
         assert (data.read(), data.content_type) == (b"hello", "text/plain")
 
 
-PNG_DOT = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEA"
-           "wS2OUAAAAABJRU5ErkJggg==")
+PNG_DOT = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEA"
+    "wS2OUAAAAABJRU5ErkJggg=="
+)
 
 
 def test_render_pdf_skips_refused_resources_and_keeps_allowed_ones(app, tmp_path):

@@ -46,8 +46,9 @@ def test_the_sheet_is_pdf_a_3b(client, auth, trainer, today_session):
     assert len(reader.trailer["/ID"]) == 2
 
 
-def test_the_sheet_prints_each_signature_with_its_manifestation(client, auth, trainer, today_session, morning,
-                                                                enrolments, tmp_path):
+def test_the_sheet_prints_each_signature_with_its_manifestation(
+    client, auth, trainer, today_session, morning, enrolments, tmp_path
+):
     signed_roll(trainer, morning, enrolments)
     auth.sign_in(trainer)
     text = " ".join(pdf_text(client.get(sheet_url(today_session)).data, tmp_path).split())
@@ -61,8 +62,9 @@ def test_the_sheet_prints_each_signature_with_its_manifestation(client, auth, tr
     assert "Code de vérification" in text
 
 
-def test_a_changed_mark_voids_its_signature_on_the_sheet(client, auth, trainer, today_session, morning, enrolments,
-                                                         tmp_path):
+def test_a_changed_mark_voids_its_signature_on_the_sheet(
+    client, auth, trainer, today_session, morning, enrolments, tmp_path
+):
     signed_roll(trainer, morning, enrolments)
     services.set_mark(trainer, morning, enrolments[0], MarkStatus.EXCUSED, reason="Certificat médical reçu")
     db.session.commit()
@@ -72,8 +74,9 @@ def test_a_changed_mark_voids_its_signature_on_the_sheet(client, auth, trainer, 
     assert "L'émargement a été corrigé après cette validation" in text
 
 
-def test_the_same_attendance_gives_back_the_same_registered_document(client, auth, trainer, today_session, morning,
-                                                                     enrolments):
+def test_the_same_attendance_gives_back_the_same_registered_document(
+    client, auth, trainer, today_session, morning, enrolments
+):
     auth.sign_in(trainer)
     first = client.get(sheet_url(today_session)).data
     again = client.get(sheet_url(today_session)).data
@@ -89,8 +92,9 @@ def test_the_same_attendance_gives_back_the_same_registered_document(client, aut
     assert [entry.after["sha256"] for entry in audit] == [sheet.sha256 for sheet in sheets]
 
 
-def test_the_verification_page_recognises_a_sheet_by_its_code_and_its_bytes(client, auth, trainer, today_session,
-                                                                            morning, enrolments):
+def test_the_verification_page_recognises_a_sheet_by_its_code_and_its_bytes(
+    client, auth, trainer, today_session, morning, enrolments
+):
     signed_roll(trainer, morning, enrolments)
     auth.sign_in(trainer)
     pdf = client.get(sheet_url(today_session)).data
@@ -98,11 +102,16 @@ def test_the_verification_page_recognises_a_sheet_by_its_code_and_its_bytes(clie
     auth.sign_out()
     page = client.get(f"/verify/{sheet.code}").get_data(as_text=True)
     assert "Authentic attendance sheet, up to date" in page and sheet.sha256 in page
-    dropped = post_form(client, "/verify", {"document": (io.BytesIO(pdf), "emargement.pdf")},
-                        content_type="multipart/form-data")
+    dropped = post_form(
+        client, "/verify", {"document": (io.BytesIO(pdf), "emargement.pdf")}, content_type="multipart/form-data"
+    )
     assert dropped.status_code == 302 and dropped.headers["Location"].endswith(f"/verify/{sheet.code}")
-    edited = post_form(client, "/verify", {"document": (io.BytesIO(pdf + b"\n%edited"), "emargement.pdf")},
-                       content_type="multipart/form-data")
+    edited = post_form(
+        client,
+        "/verify",
+        {"document": (io.BytesIO(pdf + b"\n%edited"), "emargement.pdf")},
+        content_type="multipart/form-data",
+    )
     assert edited.status_code == 404
     services.set_mark(trainer, morning, enrolments[2], MarkStatus.EXCUSED, reason="Justificatif reçu")
     db.session.commit()

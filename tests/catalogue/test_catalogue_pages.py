@@ -32,16 +32,36 @@ def next_month_day() -> date:
 def catalogue(ctx):
     """Courses that differ by one criterion each from the one a learner looks for."""
     day = next_month_day()
-    wanted = SessionFactory(course__title="Production GMP de vecteurs viraux", day=day,
-                            course__track=Track.BIOMANUFACTURING, course__language="fr").course
-    SessionFactory(course__title="Contrôle qualité : complet", day=day, capacity=2, seats_taken=2,
-                   course__track=Track.BIOMANUFACTURING, course__language="fr")
-    SessionFactory(course__title="Upstream processing", day=day, course__track=Track.BIOMANUFACTURING,
-                   course__language="en")
-    SessionFactory(course__title="Thérapie génique : vecteurs AAV", day=day, course__track=Track.RESEARCH,
-                   course__language="fr", course__objectives="Choisir un sérotype de capside")
-    SessionFactory(course__title="Aseptie en salle blanche", day=day + timedelta(days=62),
-                   course__track=Track.BIOMANUFACTURING, course__language="fr")
+    wanted = SessionFactory(
+        course__title="Production GMP de vecteurs viraux",
+        day=day,
+        course__track=Track.BIOMANUFACTURING,
+        course__language="fr",
+    ).course
+    SessionFactory(
+        course__title="Contrôle qualité : complet",
+        day=day,
+        capacity=2,
+        seats_taken=2,
+        course__track=Track.BIOMANUFACTURING,
+        course__language="fr",
+    )
+    SessionFactory(
+        course__title="Upstream processing", day=day, course__track=Track.BIOMANUFACTURING, course__language="en"
+    )
+    SessionFactory(
+        course__title="Thérapie génique : vecteurs AAV",
+        day=day,
+        course__track=Track.RESEARCH,
+        course__language="fr",
+        course__objectives="Choisir un sérotype de capside",
+    )
+    SessionFactory(
+        course__title="Aseptie en salle blanche",
+        day=day + timedelta(days=62),
+        course__track=Track.BIOMANUFACTURING,
+        course__language="fr",
+    )
     CourseFactory(title="Brouillon en cours", track=Track.BIOMANUFACTURING, status=CourseStatus.DRAFT)
     CourseFactory(title="Créer sa start-up", track=Track.ENTREPRENEURSHIP, format=CourseFormat.REMOTE)
     return wanted
@@ -113,10 +133,21 @@ def test_course_page_shows_the_whole_programme(client, catalogue, trainer):
     session.trainers = [trainer]
     db.session.commit()
     page = client.get(f"/courses/{catalogue.slug}").get_data(as_text=True)
-    for text in ("Décrire les étapes du procédé", "7 hours", "Bases de biologie moléculaire",
-                 "Chercheurs et ingénieurs", "Cours et travaux pratiques", "QCM en fin de session", "référent handicap",
-                 "formation@genother.example", "€900.00", "Genopole Campus 1, Evry", "Thomas Petit",
-                 "12 seats left", "2 half-days"):
+    for text in (
+        "Décrire les étapes du procédé",
+        "7 hours",
+        "Bases de biologie moléculaire",
+        "Chercheurs et ingénieurs",
+        "Cours et travaux pratiques",
+        "QCM en fin de session",
+        "référent handicap",
+        "formation@genother.example",
+        "€900.00",
+        "Genopole Campus 1, Evry",
+        "Thomas Petit",
+        "12 seats left",
+        "2 half-days",
+    ):
         assert text in page, text
 
 
@@ -164,11 +195,13 @@ def test_results_appear_once_learners_answered(client, ctx):
 def test_full_session_shows_its_waitlist(client, ctx):
     session = SessionFactory(capacity=1, seats_taken=1)
     now = datetime.now(UTC)
-    db.session.add_all([
-        Enrolment(session=session, user=UserFactory(), status=EnrolmentStatus.CONFIRMED, confirmed_at=now),
-        Enrolment(session=session, user=UserFactory(), status=EnrolmentStatus.WAITLISTED, waitlisted_at=now),
-        Enrolment(session=session, user=UserFactory(), status=EnrolmentStatus.WAITLISTED, waitlisted_at=now),
-    ])
+    db.session.add_all(
+        [
+            Enrolment(session=session, user=UserFactory(), status=EnrolmentStatus.CONFIRMED, confirmed_at=now),
+            Enrolment(session=session, user=UserFactory(), status=EnrolmentStatus.WAITLISTED, waitlisted_at=now),
+            Enrolment(session=session, user=UserFactory(), status=EnrolmentStatus.WAITLISTED, waitlisted_at=now),
+        ]
+    )
     db.session.commit()
     page = client.get(f"/courses/{session.course.slug}").get_data(as_text=True)
     assert "2 people on the waitlist" in page

@@ -33,8 +33,13 @@ def queries_for(client, url: str) -> int:
     return counter.count
 
 
-URLS = ["/courses", "/courses?track=research&free=1&sort=title", "/courses?q=therapie+module",
-        "/api/v1/courses", "/api/v1/courses?language=fr&per_page=50"]
+URLS = [
+    "/courses",
+    "/courses?track=research&free=1&sort=title",
+    "/courses?q=therapie+module",
+    "/api/v1/courses",
+    "/api/v1/courses?language=fr&per_page=50",
+]
 
 
 @pytest.mark.parametrize("url", URLS)

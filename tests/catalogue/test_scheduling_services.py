@@ -22,10 +22,18 @@ TUESDAY = date(2026, 3, 3)
 
 
 def course_fields(**overrides) -> dict:
-    return {"slug": "aav-vector-design", "title": "AAV vector design", "track": Track.RESEARCH,
-            "level": "intermediate", "language": "en", "format": "in_person",
-            "summary": "Design AAV vectors for gene therapy.", "objectives": "Choose a serotype\nDesign a cassette",
-            "duration_hours": Decimal("7"), **overrides}
+    return {
+        "slug": "aav-vector-design",
+        "title": "AAV vector design",
+        "track": Track.RESEARCH,
+        "level": "intermediate",
+        "language": "en",
+        "format": "in_person",
+        "summary": "Design AAV vectors for gene therapy.",
+        "objectives": "Choose a serotype\nDesign a cassette",
+        "duration_hours": Decimal("7"),
+        **overrides,
+    }
 
 
 def audit_rows(action: str) -> list[AuditEntry]:
@@ -35,9 +43,15 @@ def audit_rows(action: str) -> list[AuditEntry]:
 def schedule(admin, course, trainers=(), days=(MONDAY,), **overrides):
     """A session of whole days (two half-days each) with deadlines the week before."""
     slots = [pair for day in days for pair in services.half_day_slots(day, day, weekends=True)]
-    values = {"place": "Genopole Campus 1, Evry", "capacity": 12, "trainers": list(trainers), "slots": slots,
-              "enrolment_deadline": slots[0][0] - timedelta(days=7),
-              "cancellation_deadline": slots[0][0] - timedelta(days=3), **overrides}
+    values = {
+        "place": "Genopole Campus 1, Evry",
+        "capacity": 12,
+        "trainers": list(trainers),
+        "slots": slots,
+        "enrolment_deadline": slots[0][0] - timedelta(days=7),
+        "cancellation_deadline": slots[0][0] - timedelta(days=3),
+        **overrides,
+    }
     return services.schedule_session(admin, course, **values)
 
 
@@ -85,8 +99,9 @@ def test_required_fields_and_numbers_are_named(admin):
 
 
 def test_update_audits_only_what_changed_and_versions_the_content(admin, course):
-    services.update_course(admin, course, title="AAV vector design, 2nd edition", price_eur=Decimal("950"),
-                           track=course.track)
+    services.update_course(
+        admin, course, title="AAV vector design, 2nd edition", price_eur=Decimal("950"), track=course.track
+    )
     assert course.version == 2
     [entry] = audit_rows("course.updated")
     assert entry.before == {"title": "AAV vector design", "price_eur": "900.00", "version": 1}
@@ -108,16 +123,23 @@ def test_publish_unpublish_archive(admin):
     for status in (CourseStatus.PUBLISHED, CourseStatus.DRAFT, CourseStatus.ARCHIVED):
         services.set_course_status(admin, course, status)
         assert course.status is status
-    actions = [(e.action, e.before, e.after) for e in db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action.in_(
-            ["course.published", "course.unpublished", "course.archived"])).order_by(AuditEntry.id))]
+    actions = [
+        (e.action, e.before, e.after)
+        for e in db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action.in_(["course.published", "course.unpublished", "course.archived"]))
+            .order_by(AuditEntry.id)
+        )
+    ]
     assert actions == [
         ("course.published", {"status": "draft"}, {"status": "published"}),
         ("course.unpublished", {"status": "published"}, {"status": "draft"}),
         ("course.archived", {"status": "draft"}, {"status": "archived"}),
     ]
-    assert refusal(services.set_course_status, admin, course, CourseStatus.ARCHIVED).message == \
-        "The course is already archived."
+    assert (
+        refusal(services.set_course_status, admin, course, CourseStatus.ARCHIVED).message
+        == "The course is already archived."
+    )
     assert refusal(services.set_course_status, admin, course, "forgotten").field == "status"
 
 
@@ -130,8 +152,9 @@ def test_half_days_of_a_week_skip_the_weekend(ctx):
     assert {start.astimezone(PARIS).weekday() for start, _end in slots} == {0, 1, 2, 3, 4}
     assert len(services.half_day_slots(MONDAY, MONDAY + timedelta(days=6), weekends=True)) == 14
     mornings = services.half_day_slots(MONDAY, MONDAY + timedelta(days=6), afternoon=None)
-    assert [(s.astimezone(PARIS).time(), e.astimezone(PARIS).time()) for s, e in mornings] == \
-        [(time(9, 0), time(12, 30))] * 5
+    assert [(s.astimezone(PARIS).time(), e.astimezone(PARIS).time()) for s, e in mornings] == [
+        (time(9, 0), time(12, 30))
+    ] * 5
 
 
 def test_half_days_keep_paris_times_across_the_change_to_summer_time(ctx):
@@ -140,8 +163,12 @@ def test_half_days_keep_paris_times_across_the_change_to_summer_time(ctx):
     assert len(slots) == 4  # Friday and Monday
     assert all(start.tzinfo is not None and start.utcoffset() == timedelta(0) for start, _end in slots)
     assert [start.astimezone(UTC).hour for start, _end in slots] == [8, 12, 7, 11]
-    assert [start.astimezone(PARIS).strftime("%a %H:%M") for start, _end in slots] == \
-        ["Fri 09:00", "Fri 13:30", "Mon 09:00", "Mon 13:30"]
+    assert [start.astimezone(PARIS).strftime("%a %H:%M") for start, _end in slots] == [
+        "Fri 09:00",
+        "Fri 13:30",
+        "Mon 09:00",
+        "Mon 13:30",
+    ]
 
 
 def test_a_last_day_before_the_first_is_refused(ctx):
@@ -177,8 +204,17 @@ def test_a_half_day_ending_before_it_starts_is_refused(admin, course):
 def test_overlapping_or_missing_half_days_are_refused(admin, course):
     slots = [(paris(MONDAY, 9), paris(MONDAY, 12, 30)), (paris(MONDAY, 12), paris(MONDAY, 15))]
     assert "overlap" in refusal(schedule, admin, course, slots=slots).message
-    error = refusal(services.schedule_session, admin, course, place="Evry", capacity=5, trainers=[], slots=[],
-                    enrolment_deadline=paris(MONDAY, 9), cancellation_deadline=paris(MONDAY, 9))
+    error = refusal(
+        services.schedule_session,
+        admin,
+        course,
+        place="Evry",
+        capacity=5,
+        trainers=[],
+        slots=[],
+        enrolment_deadline=paris(MONDAY, 9),
+        cancellation_deadline=paris(MONDAY, 9),
+    )
     assert error.field == "slots"
 
 
@@ -271,22 +307,36 @@ def test_add_and_remove_half_days(admin, course):
     assert session.starts_at == paris(MONDAY, 13, 30) and session.ends_at == paris(MONDAY, 17)
     error = refusal(services.remove_slot, admin, session.slots[0])
     assert error.message.startswith("A session needs at least one half-day: this is the last one.")
-    assert [e.action for e in audit_rows("slot.added") + audit_rows("slot.removed")] == \
-        ["slot.added", "slot.removed", "slot.removed"]
+    assert [e.action for e in audit_rows("slot.added") + audit_rows("slot.removed")] == [
+        "slot.added",
+        "slot.removed",
+        "slot.removed",
+    ]
 
 
 def test_a_half_day_with_attendance_cannot_move_or_go(admin, course, learner, trainer):
     session = SessionFactory(course=course, day=MONDAY, seats_taken=1)
-    enrolment = Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED,
-                          confirmed_at=datetime.now(UTC))
+    enrolment = Enrolment(
+        session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    )
     db.session.add(enrolment)
     db.session.flush()
     slot = session.slots[0]
-    db.session.add(AttendanceMark(session_id=session.id, enrolment_id=enrolment.id, slot_id=slot.id,
-                                  status=MarkStatus.PRESENT, method=MarkMethod.TRAINER, marked_by_id=trainer.id))
+    db.session.add(
+        AttendanceMark(
+            session_id=session.id,
+            enrolment_id=enrolment.id,
+            slot_id=slot.id,
+            status=MarkStatus.PRESENT,
+            method=MarkMethod.TRAINER,
+            marked_by_id=trainer.id,
+        )
+    )
     db.session.flush()
-    assert "can no longer be moved" in refusal(services.update_slot, admin, slot, paris(MONDAY, 8),
-                                               paris(MONDAY, 12)).message
+    assert (
+        "can no longer be moved"
+        in refusal(services.update_slot, admin, slot, paris(MONDAY, 8), paris(MONDAY, 12)).message
+    )
     assert "can no longer be removed" in refusal(services.remove_slot, admin, slot).message
 
 
@@ -295,18 +345,34 @@ def test_a_half_day_with_attendance_cannot_move_or_go(admin, course, learner, tr
 
 def test_duplicate_keeps_paris_times_gaps_and_deadline_offsets(admin, course, claire):
     # Monday and Wednesday before summer time; the copy starts on Monday 30 March, after it.
-    session = schedule(admin, course, [claire], days=(date(2026, 3, 16), date(2026, 3, 18)), capacity=8,
-                       approval_required=True, what_to_bring="Lab coat",
-                       enrolment_deadline=paris(date(2026, 3, 15), 23, 59),
-                       cancellation_deadline=paris(date(2026, 3, 13), 12))
+    session = schedule(
+        admin,
+        course,
+        [claire],
+        days=(date(2026, 3, 16), date(2026, 3, 18)),
+        capacity=8,
+        approval_required=True,
+        what_to_bring="Lab coat",
+        enrolment_deadline=paris(date(2026, 3, 15), 23, 59),
+        cancellation_deadline=paris(date(2026, 3, 13), 12),
+    )
     copy = services.duplicate_session(admin, session, date(2026, 3, 30))
-    assert [paris_text(slot.starts_at) for slot in copy.slots] == \
-        ["Mon 30 09:00", "Mon 30 13:30", "Wed 01 09:00", "Wed 01 13:30"]
+    assert [paris_text(slot.starts_at) for slot in copy.slots] == [
+        "Mon 30 09:00",
+        "Mon 30 13:30",
+        "Wed 01 09:00",
+        "Wed 01 13:30",
+    ]
     assert copy.slots[0].starts_at.astimezone(UTC).hour == 7  # summer time
     assert copy.enrolment_deadline == paris(date(2026, 3, 29), 23, 59)  # 14 days later, still 23:59 in Paris
     assert copy.cancellation_deadline == paris(date(2026, 3, 27), 12)
-    assert (copy.place, copy.capacity, copy.trainers, copy.approval_required, copy.what_to_bring) == \
-        (session.place, 8, [claire], True, "Lab coat")
+    assert (copy.place, copy.capacity, copy.trainers, copy.approval_required, copy.what_to_bring) == (
+        session.place,
+        8,
+        [claire],
+        True,
+        "Lab coat",
+    )
     assert copy.seats_taken == 0 and copy.status is SessionStatus.SCHEDULED
     [entry] = audit_rows("session.duplicated")
     assert entry.after["duplicated_from"] == session.id

@@ -41,9 +41,13 @@ def certificates_per_enrolment() -> dict[int, list[CertificateStatus]]:
 
 
 def audit_actions(batch_id: int) -> list[str]:
-    return list(db.session.scalars(sa.select(AuditEntry.action).where(
-        AuditEntry.object_type == "certificate_batches", AuditEntry.object_id == str(batch_id))
-        .order_by(AuditEntry.id)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry.action)
+            .where(AuditEntry.object_type == "certificate_batches", AuditEntry.object_id == str(batch_id))
+            .order_by(AuditEntry.id)
+        )
+    )
 
 
 def the_batch() -> CertificateBatch:
@@ -62,20 +66,25 @@ def broken_renderer(monkeypatch):
     monkeypatch.setattr(pdf, "render_certificates", render_certificates)
 
 
-@pytest.mark.parametrize("breakage,cause", [
-    (raw_database_error, "the database refused the certificates or did not answer"),
-    (broken_renderer, "a certificate's PDF could not be made"),
-])
-def test_a_failing_chunk_ends_failed_with_a_message_for_the_admin(client, auth, admin, ended, monkeypatch, caplog,
-                                                                  breakage, cause):
+@pytest.mark.parametrize(
+    "breakage,cause",
+    [
+        (raw_database_error, "the database refused the certificates or did not answer"),
+        (broken_renderer, "a certificate's PDF could not be made"),
+    ],
+)
+def test_a_failing_chunk_ends_failed_with_a_message_for_the_admin(
+    client, auth, admin, ended, monkeypatch, caplog, breakage, cause
+):
     breakage(monkeypatch)
     auth.sign_in(admin)
     batch_url = issue_all(client, ended)  # the task runs inline (no broker): no 500 for the admin
     batch = the_batch()
     assert (batch.status, batch.issued) == (BatchStatus.FAILED, 0)
     page = client.get(batch_url).get_data(as_text=True)
-    message = (f"The certificates could not be produced: {cause}. 0 certificates were issued and are kept; "
-               "you can resume.")
+    message = (
+        f"The certificates could not be produced: {cause}. 0 certificates were issued and are kept; you can resume."
+    )
     assert message.replace("'", "&#39;") in page
     assert not any(raw in page for raw in ("SQL", "INSERT", "UNIQUE", "IntegrityError", "cairo", "SELECT"))
     assert f"{batch_url}/resume" in page and f"{batch_url}/cancel" not in page
@@ -176,10 +185,17 @@ def test_a_stalled_batch_is_shown_and_resumed_without_duplicates(client, auth, a
     assert 'http-equiv="refresh"' not in page and f"{batch_url}/resume" in page
     assert client.get(f"{batch_url}/status").json["stalled"] is True
     assert "Stalled — the worker stopped" in client.get(f"/admin/sessions/{ended.id}/certificates").get_data(
-        as_text=True)
+        as_text=True
+    )
     app.config["CERTIFICATE_BATCH_STALL_SECONDS"] = 600  # the setting decides what "too long" is
     assert client.get(f"{batch_url}/status").json == {
-        "status": "running", "stalled": False, "total": 2, "done": 1, "issued": 1, "error": None}
+        "status": "running",
+        "stalled": False,
+        "total": 2,
+        "done": 1,
+        "issued": 1,
+        "error": None,
+    }
     click(client, batch_url, "resume")
     assert "Only a failed or stalled bulk issue can be resumed." in client.get(batch_url).get_data(as_text=True)
 
@@ -188,8 +204,11 @@ def test_a_stalled_batch_is_shown_and_resumed_without_duplicates(client, auth, a
     db.session.refresh(batch)
     assert (batch.status, batch.issued, batch.done, batch.total) == (BatchStatus.DONE, 2, 2, 2)
     assert sorted(certificates_per_enrolment().values()) == [[CertificateStatus.VALID]] * 2
-    assert audit_actions(batch.id) == ["certificate_batch.started", "certificate_batch.resumed",
-                                       "certificate_batch.done"]
+    assert audit_actions(batch.id) == [
+        "certificate_batch.started",
+        "certificate_batch.resumed",
+        "certificate_batch.done",
+    ]
     resumed = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "certificate_batch.resumed"))
     assert resumed.actor_id == admin.id and resumed.before["stalled"] is True
 
@@ -238,17 +257,27 @@ def test_the_migration_closes_extra_active_batches_and_hides_raw_errors(empty_da
             "'2026-11-30 17:00:00', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'scheduled', CURRENT_TIMESTAMP)",
         ):
             db.session.execute(sa.text(statement), {"yes": True})
-        for status, error in (("running", None), ("queued", None),
-                              ("failed", "(psycopg.errors.UniqueViolation) [SQL: INSERT INTO certificates]")):
-            db.session.execute(sa.text(
-                "INSERT INTO certificate_batches (session_id, status, total, done, issued, error, created_by_id, "
-                "created_at) VALUES (1, :status, 2, 0, 0, :error, 1, CURRENT_TIMESTAMP)"),
-                {"status": status, "error": error})
+        for status, error in (
+            ("running", None),
+            ("queued", None),
+            ("failed", "(psycopg.errors.UniqueViolation) [SQL: INSERT INTO certificates]"),
+        ):
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO certificate_batches (session_id, status, total, done, issued, error, created_by_id, "
+                    "created_at) VALUES (1, :status, 2, 0, 0, :error, 1, CURRENT_TIMESTAMP)"
+                ),
+                {"status": status, "error": error},
+            )
         db.session.commit()
         upgrade(revision="a14e0c3b7d21")
-        rows = db.session.execute(sa.text("SELECT status, error, heartbeat_at IS NOT NULL FROM certificate_batches "
-                                          "ORDER BY id")).all()
+        rows = db.session.execute(
+            sa.text("SELECT status, error, heartbeat_at IS NOT NULL FROM certificate_batches ORDER BY id")
+        ).all()
         db.session.remove()
         db.engine.dispose()
-    assert [tuple(row) for row in rows] == [("failed", "unexpected", True), ("queued", None, True),
-                                            ("failed", "unexpected", True)]
+    assert [tuple(row) for row in rows] == [
+        ("failed", "unexpected", True),
+        ("queued", None, True),
+        ("failed", "unexpected", True),
+    ]

@@ -36,8 +36,9 @@ def pdftotext(pdf: bytes) -> str:
 
 
 def by_name(session, name: str) -> Enrolment:
-    return next(e for e in db.session.scalars(sa.select(Enrolment).filter_by(session_id=session.id))
-                if e.user.name == name)
+    return next(
+        e for e in db.session.scalars(sa.select(Enrolment).filter_by(session_id=session.id)) if e.user.name == name
+    )
 
 
 def test_eligibility_says_why_not(ended):
@@ -49,8 +50,9 @@ def test_eligibility_says_why_not(ended):
 
 def test_no_certificate_before_the_session_ends(ctx, trainer, learner):
     session = SessionFactory(seats_taken=1)
-    enrolment = Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED,
-                          confirmed_at=datetime.now(UTC))
+    enrolment = Enrolment(
+        session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    )
     db.session.add(enrolment)
     db.session.commit()
     with pytest.raises(services.NotEligible, match="has not ended"):
@@ -60,8 +62,9 @@ def test_no_certificate_before_the_session_ends(ctx, trainer, learner):
 def test_an_ineligible_learner_gets_no_certificate(client, auth, admin, ended):
     auth.sign_in(admin)
     bruno = by_name(ended, "Bruno Caron")
-    response = post_form(client, f"/admin/enrolments/{bruno.id}/certificate", {},
-                         page=f"/admin/sessions/{ended.id}/certificates")
+    response = post_form(
+        client, f"/admin/enrolments/{bruno.id}/certificate", {}, page=f"/admin/sessions/{ended.id}/certificates"
+    )
     assert "3.5 h attended of the 7 h required" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
 
@@ -125,11 +128,19 @@ def test_revoked_certificate_shows_as_revoked(client, auth, admin, ended):
     certificate, _ = services.issue(admin, by_name(ended, "Alice Bernard"))
     db.session.commit()
     auth.sign_in(admin)
-    response = post_form(client, f"/admin/certificates/{certificate.id}/revoke", {"reason": ""},
-                         page=f"/admin/sessions/{ended.id}/certificates")
+    response = post_form(
+        client,
+        f"/admin/certificates/{certificate.id}/revoke",
+        {"reason": ""},
+        page=f"/admin/sessions/{ended.id}/certificates",
+    )
     assert response.status_code == 422
-    post_form(client, f"/admin/certificates/{certificate.id}/revoke", {"reason": "Fraude à l'émargement"},
-              page=f"/admin/sessions/{ended.id}/certificates")
+    post_form(
+        client,
+        f"/admin/certificates/{certificate.id}/revoke",
+        {"reason": "Fraude à l'émargement"},
+        page=f"/admin/sessions/{ended.id}/certificates",
+    )
     page = client.application.test_client().get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert "Revoked on" in page and "Fraude à l&#39;émargement" in page
     api = client.get(f"/api/v1/certificates/{certificate.code}").json
@@ -183,8 +194,9 @@ def test_learner_downloads_only_their_own(client, auth, admin, ended):
 
 def test_bulk_issue_with_progress_and_no_duplicates(client, auth, admin, ended, mailbox):
     auth.sign_in(admin)
-    response = post_form(client, f"/admin/sessions/{ended.id}/certificates", {},
-                         page=f"/admin/sessions/{ended.id}/certificates")
+    response = post_form(
+        client, f"/admin/sessions/{ended.id}/certificates", {}, page=f"/admin/sessions/{ended.id}/certificates"
+    )
     batch = db.session.scalar(sa.select(CertificateBatch))
     assert response.headers["Location"] == f"/admin/certificates/batches/{batch.id}"
     assert (batch.status, batch.total, batch.done, batch.issued) == (BatchStatus.DONE, 2, 2, 2)
@@ -209,8 +221,14 @@ def test_api_bulk_issue_says_who_is_not_eligible(client, admin, ended):
     assert response.status_code == 200
     body = response.json
     assert sorted(c["holder"] for c in body["issued"]) == ["Alice Bernard", "Chloé Dumas"]
-    assert body["not_eligible"] == [{"user": "bruno@example.org", "hours_attended": 3.5, "hours_required": 7.0,
-                                     "reason": "3.5 h attended of the 7 h required."}]
+    assert body["not_eligible"] == [
+        {
+            "user": "bruno@example.org",
+            "hours_attended": 3.5,
+            "hours_required": 7.0,
+            "reason": "3.5 h attended of the 7 h required.",
+        }
+    ]
     again = client.post(f"/api/v1/sessions/{ended.id}/certificates", headers=bearer(admin)).json
     assert again["issued"] == [] and len(again["already_issued"]) == 2
 

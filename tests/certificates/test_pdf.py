@@ -49,13 +49,21 @@ def pdf_text(pdf: bytes, tmp_path: Path, name: str = "certificate.pdf", *options
 
 def make_data(name: str = "Léa Martin", code: str = CODES["lea"], locale: str = "en", **overrides) -> dict:
     values = dict(
-        learner_name=name, course_title="AAV vector design and production", course_track="research",
+        learner_name=name,
+        course_title="AAV vector design and production",
+        course_track="research",
         course_objectives=["Choose an AAV serotype for a target tissue", "  ", "Design an expression cassette"],
-        course_version=3, session_start=datetime(2026, 3, 12, 8, 0, tzinfo=UTC),
-        session_end=datetime(2026, 3, 13, 15, 30, tzinfo=UTC), place="Genopole Campus 1, salle 204, Evry",
-        trainers=["Thomas Petit", "Claire Dubois"], hours_attended=Decimal("10.50"),
-        hours_scheduled=Decimal("14.00"), issued_at=datetime(2026, 3, 16, 23, 30, tzinfo=UTC),
-        serial="GT-2026-000042-1", code=code, locale=locale,
+        course_version=3,
+        session_start=datetime(2026, 3, 12, 8, 0, tzinfo=UTC),
+        session_end=datetime(2026, 3, 13, 15, 30, tzinfo=UTC),
+        place="Genopole Campus 1, salle 204, Evry",
+        trainers=["Thomas Petit", "Claire Dubois"],
+        hours_attended=Decimal("10.50"),
+        hours_scheduled=Decimal("14.00"),
+        issued_at=datetime(2026, 3, 16, 23, 30, tzinfo=UTC),
+        serial="GT-2026-000042-1",
+        code=code,
+        locale=locale,
     )
     return certificate_data(**{**values, **overrides})
 
@@ -97,8 +105,10 @@ def test_certificate_data_is_a_plain_dict_in_the_learners_language(app_ctx):
     assert english["labels"]["hours"] == "10.5 h attended out of 14 h scheduled"
     assert french["hours"] == {"attended": "10,5", "scheduled": "14"}
     assert english["course"]["track"] == "Research"
-    assert english["course"]["objectives"] == ["Choose an AAV serotype for a target tissue",
-                                               "Design an expression cassette"]
+    assert english["course"]["objectives"] == [
+        "Choose an AAV serotype for a target tissue",
+        "Design an expression cassette",
+    ]
 
 
 def test_verify_url_comes_from_base_url_with_a_fallback_without_the_endpoint(app_ctx, monkeypatch):
@@ -133,13 +143,24 @@ def test_certificate_pdf_shows_learner_course_hours_and_how_to_verify(app_ctx, t
     assert pdf.startswith(b"%PDF-1.7")
     text = pdf_text(pdf, tmp_path)
     # The other language's title is set in capitals.
-    for expected in ("Certificate of completion", "CERTIFICAT DE RÉALISATION", "Léa Martin",
-                     "AAV vector design and production", "Research track", "version 3",
-                     "12–13 March 2026", "Genopole Campus 1, salle 204, Evry",
-                     "10.5 h attended out of 14 h scheduled", "Thomas Petit, Claire Dubois",
-                     "Choose an AAV serotype for a target tissue", "17 March 2026",
-                     "by the training office of GenoTher Training", "GT-2026-000042-1", CODES["lea"],
-                     "an altered document does not verify"):
+    for expected in (
+        "Certificate of completion",
+        "CERTIFICAT DE RÉALISATION",
+        "Léa Martin",
+        "AAV vector design and production",
+        "Research track",
+        "version 3",
+        "12–13 March 2026",
+        "Genopole Campus 1, salle 204, Evry",
+        "10.5 h attended out of 14 h scheduled",
+        "Thomas Petit, Claire Dubois",
+        "Choose an AAV serotype for a target tissue",
+        "17 March 2026",
+        "by the training office of GenoTher Training",
+        "GT-2026-000042-1",
+        CODES["lea"],
+        "an altered document does not verify",
+    ):
         assert expected in text, f"{expected!r} is not on the certificate"
     assert data["verify_url"] in text.replace(" ", "")
     info = poppler("pdfinfo", write(pdf, tmp_path))
@@ -201,8 +222,10 @@ def assert_fonts_embedded(pdf: bytes, tmp_path: Path, name: str = "certificate.p
 
 def test_long_name_and_long_title_stay_on_one_page(app_ctx, tmp_path):
     name = "Marie-Geneviève Alexandra de La Rochefoucauld-Montmorency-Laval d'Harcourt-Beauvilliers"
-    title = ("Good Manufacturing Practice for the production of lentiviral and AAV vectors: upstream processing, "
-             "downstream purification, fill and finish, release testing and regulatory documentation")
+    title = (
+        "Good Manufacturing Practice for the production of lentiviral and AAV vectors: upstream processing, "
+        "downstream purification, fill and finish, release testing and regulatory documentation"
+    )
     objectives = [f"Objective {n}: a rather long learning outcome about viral vector manufacturing" for n in range(12)]
     pdf = render_certificate(make_data(name=name, course_title=title, course_objectives=objectives))
 
@@ -218,9 +241,11 @@ def test_long_name_and_long_title_stay_on_one_page(app_ctx, tmp_path):
 
 @pytest.fixture
 def three(app_ctx) -> list[dict]:
-    return [make_data(name="Léa Martin", code=CODES["lea"], locale="fr"),
-            make_data(name="Omar Benali", code=CODES["omar"]),
-            make_data(name=EVIL_NAME, code=CODES["evil"])]
+    return [
+        make_data(name="Léa Martin", code=CODES["lea"], locale="fr"),
+        make_data(name="Omar Benali", code=CODES["omar"]),
+        make_data(name=EVIL_NAME, code=CODES["evil"]),
+    ]
 
 
 def test_bulk_path_gives_one_pdfa_per_certificate_holding_only_its_learner(three, tmp_path, monkeypatch):
@@ -326,8 +351,10 @@ def test_split_refuses_a_page_count_that_does_not_match(three):
 
 
 def test_weasyprint_and_pypdf_stay_out_of_the_app_import_path():
-    code = ("import sys; from training import create_app; create_app('test'); "
-            "import training.certificates.pdf; print('weasyprint' in sys.modules, 'pypdf' in sys.modules)")
+    code = (
+        "import sys; from training import create_app; create_app('test'); "
+        "import training.certificates.pdf; print('weasyprint' in sys.modules, 'pypdf' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "False False"

@@ -50,8 +50,11 @@ def live(request, tmp_path_factory):
     """A migrated database of its own and a gunicorn server on it that has issued a certificate."""
     folder = tmp_path_factory.mktemp(f"race-{request.param}")
     with contextlib.ExitStack() as stack:
-        url = (f"sqlite:///{folder / 'race.sqlite'}" if request.param == "sqlite"
-               else stack.enter_context(scratch_postgres_database()))
+        url = (
+            f"sqlite:///{folder / 'race.sqlite'}"
+            if request.param == "sqlite"
+            else stack.enter_context(scratch_postgres_database())
+        )
         app = stack.enter_context(migrated_app(url))
         log = folder / "gunicorn.log"
         base_url = stack.enter_context(server(url, log, **SERVERS[request.param]))
@@ -78,8 +81,9 @@ def api_issue(base_url: str, session_id: int, token: str):
 def outcome(app, session_id: int):
     with app.app_context():
         result = issued(session_id)
-        batches = db.session.scalars(sa.select(CertificateBatch.status)
-                                     .where(CertificateBatch.session_id == session_id)).all()
+        batches = db.session.scalars(
+            sa.select(CertificateBatch.status).where(CertificateBatch.session_id == session_id)
+        ).all()
         return result, batches
 
 
@@ -110,8 +114,11 @@ def test_issue_one_issue_all_and_the_api_at_once_give_one_certificate_each(live)
     token, cookies = office.csrf_token(page), office.session.cookies
 
     def click(url: str):
-        return lambda: requests.post(url, data={"csrf_token": token}, cookies=cookies, allow_redirects=False,
-                                     timeout=60).status_code
+        return lambda: (
+            requests.post(
+                url, data={"csrf_token": token}, cookies=cookies, allow_redirects=False, timeout=60
+            ).status_code
+        )
 
     with app.app_context():
         enrolments = sorted(issued(session_id).valid_per_enrolment)
@@ -122,8 +129,10 @@ def test_issue_one_issue_all_and_the_api_at_once_give_one_certificate_each(live)
     result, batches = outcome(app, session_id)
     assert_one_valid_certificate_each(result)
     assert batches and set(batches) == {BatchStatus.DONE}  # none left running, none failed
-    print(f"\n{len(calls)} mixed issues at once: answers {dict(Counter(statuses))}, {result.rows} certificates, "
-          f"{len(batches)} batch(es)")
+    print(
+        f"\n{len(calls)} mixed issues at once: answers {dict(Counter(statuses))}, {result.rows} certificates, "
+        f"{len(batches)} batch(es)"
+    )
 
 
 def test_control_without_locks_the_race_breaks_issues(tmp_path):
@@ -138,10 +147,14 @@ def test_control_without_locks_the_race_breaks_issues(tmp_path):
         result, _batches = outcome(app, session_id)
     failures = [status for status in statuses if status >= 500]
     assert failures or result.rows > CONTROL_LEARNERS, "without locks the race should show, and did not"
-    refused = re.findall(r"sqlalchemy\.exc\.IntegrityError: \(psycopg\.errors\.UniqueViolation\) duplicate key "
-                         r'value violates unique constraint "uq_certificates_(enrolment_id_version|one_valid)"',
-                         log.read_text())
+    refused = re.findall(
+        r"sqlalchemy\.exc\.IntegrityError: \(psycopg\.errors\.UniqueViolation\) duplicate key "
+        r'value violates unique constraint "uq_certificates_(enrolment_id_version|one_valid)"',
+        log.read_text(),
+    )
     assert len(refused) == len(failures)  # each 500 is a certificate the database refused
     assert set(result.valid_per_enrolment.values()) == {1}  # the database's constraints held
-    print(f"\ncontrol without locks: answers {dict(Counter(statuses))}, {result.rows} certificate rows, "
-          f"refused by {dict(Counter(refused))}")
+    print(
+        f"\ncontrol without locks: answers {dict(Counter(statuses))}, {result.rows} certificate rows, "
+        f"refused by {dict(Counter(refused))}"
+    )

@@ -57,8 +57,9 @@ def source(request, tmp_path) -> Path:
         factories.bind(db.session)
         learner = factories.UserFactory(email=LEARNER_EMAIL, name="Léa Martin")
         session = factories.SessionFactory(course__title=COURSE_TITLE)
-        db.session.add(Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED,
-                                 confirmed_at=datetime.now(UTC)))
+        db.session.add(
+            Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC))
+        )
         db.session.commit()
     _stop(app)
     return path
@@ -101,7 +102,9 @@ class Writer(threading.Thread):
             while not self.stop.is_set():
                 connection.execute(
                     "INSERT INTO audit_log (at, actor_label, action, object_type, object_id) "
-                    "VALUES (CURRENT_TIMESTAMP, ?, 'backup.test', 'writer', ?)", (self.label, str(self.committed + 1)))
+                    "VALUES (CURRENT_TIMESTAMP, ?, 'backup.test', 'writer', ?)",
+                    (self.label, str(self.committed + 1)),
+                )
                 self.committed += 1
                 time.sleep(0.001)  # let the other writers in: SQLite's busy handler is not fair
         except Exception as error:  # reported by the test, not lost in the thread
@@ -116,7 +119,8 @@ def _pad(path: Path) -> None:
         connection.executemany(
             "INSERT INTO audit_log (at, actor_label, action, object_type, object_id, reason) "
             "VALUES (CURRENT_TIMESTAMP, 'system', 'backup.padding', 'system', ?, ?)",
-            ((str(n), "x" * 1000) for n in range(PADDING_ROWS)))
+            ((str(n), "x" * 1000) for n in range(PADDING_ROWS)),
+        )
     connection.close()
 
 
@@ -152,8 +156,9 @@ def test_backup_while_writers_commit_holds_a_prefix_of_every_writer(source, back
     assert _rows(copy, "PRAGMA integrity_check") == [("ok",)]
     held = []
     for writer, committed_before in zip(writers, before, strict=True):
-        numbers = sorted(int(n) for (n,) in _rows(copy, "SELECT object_id FROM audit_log WHERE actor_label = ?",
-                                                  writer.label))
+        numbers = sorted(
+            int(n) for (n,) in _rows(copy, "SELECT object_id FROM audit_log WHERE actor_label = ?", writer.label)
+        )
         assert numbers == list(range(1, len(numbers) + 1)), f"{writer.label} has a gap in the copy"
         assert committed_before <= len(numbers) < writer.committed
         held.append(len(numbers))
@@ -215,14 +220,19 @@ def test_an_existing_target_is_refused_and_kept(source, backups):
 
 
 def test_postgresql_is_refused_with_the_pg_dump_command(tmp_path):
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://genother:s3cret@db.example:5432/genother"})
+    app = create_app(
+        "test", {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://genother:s3cret@db.example:5432/genother"}
+    )
     app.instance_path = str(tmp_path)  # where a default target would go
 
     result = app.test_cli_runner().invoke(args=["backup"])
 
     assert result.exit_code != 0
-    assert re.search(r"pg_dump --format=custom --file=genother-\d{8}T\d{6}Z\.dump "
-                     r"postgresql://genother@db\.example:5432/genother\n", result.output), result.output
+    assert re.search(
+        r"pg_dump --format=custom --file=genother-\d{8}T\d{6}Z\.dump "
+        r"postgresql://genother@db\.example:5432/genother\n",
+        result.output,
+    ), result.output
     assert "s3cret" not in result.output
     assert list(tmp_path.iterdir()) == []
 
@@ -244,8 +254,10 @@ def test_a_damaged_source_fails_the_check_and_leaves_no_file(source, backups):
 def test_a_broken_foreign_key_fails_the_check(source, backups):
     connection = sqlite3.connect(source)  # foreign keys are off by default in a raw connection
     with connection:
-        connection.execute("INSERT INTO audit_log (at, actor_id, actor_label, action, object_type, object_id) "
-                           "VALUES (CURRENT_TIMESTAMP, 999, 'ghost', 'test.ghost', 'system', '-')")
+        connection.execute(
+            "INSERT INTO audit_log (at, actor_id, actor_label, action, object_type, object_id) "
+            "VALUES (CURRENT_TIMESTAMP, 999, 'ghost', 'test.ghost', 'system', '-')"
+        )
     connection.close()
 
     with pytest.raises(BackupError, match="foreign_key_check: audit_log row .* missing users row"):

@@ -53,8 +53,13 @@ def test_a_broker_turns_off_inline_tasks(monkeypatch):
 
 def test_the_refusal_is_one_line_naming_the_variable(tmp_path):
     env = {"GENOTHER_ENV": "production", "PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///x.db"}
-    result = subprocess.run([sys.executable, "-c", "import wsgi"], env=env, capture_output=True, text=True,
-                            cwd=str(tmp_path.parent if False else __import__("config").BASE_DIR))
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path.parent if False else __import__("config").BASE_DIR),
+    )
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert "SECRET_KEY is not set" in last_line

@@ -20,18 +20,32 @@ T0 = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 
 def _course(slug="aav-design") -> Course:
-    course = Course(slug=slug, title="AAV vector design", track=Track.RESEARCH, level=Level.INTERMEDIATE,
-                    language="en", format=CourseFormat.IN_PERSON, summary="s", objectives="o",
-                    duration_hours=Decimal("7"))
+    course = Course(
+        slug=slug,
+        title="AAV vector design",
+        track=Track.RESEARCH,
+        level=Level.INTERMEDIATE,
+        language="en",
+        format=CourseFormat.IN_PERSON,
+        summary="s",
+        objectives="o",
+        duration_hours=Decimal("7"),
+    )
     db.session.add(course)
     db.session.flush()
     return course
 
 
 def _session(course, capacity=5, **overrides) -> CourseSession:
-    values = dict(course=course, place="Genopole", capacity=capacity, starts_at=T0,
-                  ends_at=T0 + timedelta(hours=8), enrolment_deadline=T0 - timedelta(days=3),
-                  cancellation_deadline=T0 - timedelta(days=2))
+    values = dict(
+        course=course,
+        place="Genopole",
+        capacity=capacity,
+        starts_at=T0,
+        ends_at=T0 + timedelta(hours=8),
+        enrolment_deadline=T0 - timedelta(days=3),
+        cancellation_deadline=T0 - timedelta(days=2),
+    )
     session = CourseSession(**{**values, **overrides})
     db.session.add(session)
     db.session.flush()
@@ -61,8 +75,11 @@ def test_more_confirmed_seats_than_capacity_is_refused(ctx):
 def test_slot_ending_before_it_starts_is_refused(ctx):
     session = _session(_course())
     db.session.commit()
-    _refused(lambda: db.session.add(Slot(session=session, starts_at=T0, ends_at=T0 - timedelta(hours=1),
-                                         hours=Decimal("3.5"))))
+    _refused(
+        lambda: db.session.add(
+            Slot(session=session, starts_at=T0, ends_at=T0 - timedelta(hours=1), hours=Decimal("3.5"))
+        )
+    )
 
 
 def test_second_enrolment_of_the_same_learner_is_refused(ctx):
@@ -71,8 +88,11 @@ def test_second_enrolment_of_the_same_learner_is_refused(ctx):
     now = datetime.now(UTC)
     db.session.add(Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=now))
     db.session.commit()
-    _refused(lambda: db.session.add(Enrolment(session_id=session.id, user_id=learner.id,
-                                              status=EnrolmentStatus.WAITLISTED, waitlisted_at=now)))
+    _refused(
+        lambda: db.session.add(
+            Enrolment(session_id=session.id, user_id=learner.id, status=EnrolmentStatus.WAITLISTED, waitlisted_at=now)
+        )
+    )
 
 
 def test_unknown_status_is_refused_by_the_database(ctx):
@@ -80,27 +100,42 @@ def test_unknown_status_is_refused_by_the_database(ctx):
     learner = UserFactory()
     db.session.commit()
     with pytest.raises(sa.exc.IntegrityError):
-        db.session.execute(sa.text(
-            "INSERT INTO enrolments (session_id, user_id, status, created_at, updated_at) "
-            "VALUES (:s, :u, 'teleported', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"s": session.id, "u": learner.id})
+        db.session.execute(
+            sa.text(
+                "INSERT INTO enrolments (session_id, user_id, status, created_at, updated_at) "
+                "VALUES (:s, :u, 'teleported', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"s": session.id, "u": learner.id},
+        )
     db.session.rollback()
 
 
 def test_attendance_mark_cannot_mix_two_sessions(ctx):
     course = _course()
-    first, second = _session(course), _session(course, starts_at=T0 + timedelta(days=7),
-                                                ends_at=T0 + timedelta(days=7, hours=8))
-    slot = Slot(session=second, starts_at=second.starts_at, ends_at=second.starts_at + timedelta(hours=3),
-                hours=Decimal("3"))
+    first, second = (
+        _session(course),
+        _session(course, starts_at=T0 + timedelta(days=7), ends_at=T0 + timedelta(days=7, hours=8)),
+    )
+    slot = Slot(
+        session=second, starts_at=second.starts_at, ends_at=second.starts_at + timedelta(hours=3), hours=Decimal("3")
+    )
     db.session.add(slot)
     learner, trainer = UserFactory(), UserFactory(roles=["trainer"])
-    enrolment = Enrolment(session=first, user=learner, status=EnrolmentStatus.CONFIRMED,
-                          confirmed_at=datetime.now(UTC))
+    enrolment = Enrolment(session=first, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC))
     db.session.add_all([slot, enrolment])
     db.session.commit()
-    _refused(lambda: db.session.add(AttendanceMark(
-        session_id=first.id, enrolment_id=enrolment.id, slot_id=slot.id, status=MarkStatus.PRESENT,
-        method=MarkMethod.TRAINER, marked_by_id=trainer.id)))
+    _refused(
+        lambda: db.session.add(
+            AttendanceMark(
+                session_id=first.id,
+                enrolment_id=enrolment.id,
+                slot_id=slot.id,
+                status=MarkStatus.PRESENT,
+                method=MarkMethod.TRAINER,
+                marked_by_id=trainer.id,
+            )
+        )
+    )
 
 
 def test_naive_datetimes_are_refused(ctx):
@@ -136,18 +171,31 @@ def test_create_all_makes_the_audit_log_and_the_signatures_append_only(request, 
     import training.models  # noqa: F401  (every table in the metadata)
     from training.extensions import db as extension_db
 
-    url = f"sqlite:///{tmp_path / 'all.sqlite'}" if dialect == "sqlite" else request.getfixturevalue(
-        "postgres_database").replace("postgresql://", "postgresql+psycopg://", 1)
+    url = (
+        f"sqlite:///{tmp_path / 'all.sqlite'}"
+        if dialect == "sqlite"
+        else request.getfixturevalue("postgres_database").replace("postgresql://", "postgresql+psycopg://", 1)
+    )
     engine = sa.create_engine(url)
     try:
         extension_db.metadata.create_all(engine)
-        query = ("SELECT name FROM sqlite_master WHERE type = 'trigger'" if dialect == "sqlite"
-                 else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        query = (
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            if dialect == "sqlite"
+            else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        )
         with engine.connect() as connection:
             triggers = set(connection.execute(sa.text(query)).scalars())
     finally:
         engine.dispose()
-    expected = ({"audit_log_no_update", "audit_log_no_delete", "attendance_signatures_no_update",
-                 "attendance_signatures_no_delete"} if dialect == "sqlite"
-                else {"audit_log_no_update_delete", "attendance_signatures_no_update_delete"})
+    expected = (
+        {
+            "audit_log_no_update",
+            "audit_log_no_delete",
+            "attendance_signatures_no_update",
+            "attendance_signatures_no_delete",
+        }
+        if dialect == "sqlite"
+        else {"audit_log_no_update_delete", "attendance_signatures_no_update_delete"}
+    )
     assert triggers == expected

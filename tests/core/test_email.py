@@ -12,8 +12,14 @@ from training.extensions import db
 
 
 def test_every_message_has_a_date_and_a_message_id_of_our_domain(ctx, mailbox):
-    send_email("someone@example.org", "Hello", "accounts/confirm", locale="en",
-               user=UserFactory(name="Léa"), link="http://training.test/confirm/x")
+    send_email(
+        "someone@example.org",
+        "Hello",
+        "accounts/confirm",
+        locale="en",
+        user=UserFactory(name="Léa"),
+        link="http://training.test/confirm/x",
+    )
     db.session.commit()  # queued with the transaction, sent after it
     [message] = mailbox
     assert parsedate_to_datetime(message["Date"]).tzinfo is not None
@@ -41,8 +47,14 @@ def test_a_send_that_fails_is_visible_to_admins_in_the_audit_log(app, ctx, clien
     from tests.conftest import free_port
 
     app.config["MAIL_PORT"] = free_port()  # nothing listens: the relay is down
-    send_email("someone@example.org", "Convocation", "accounts/confirm", locale="en", user=admin,
-               link="http://training.test/confirm/x")
+    send_email(
+        "someone@example.org",
+        "Convocation",
+        "accounts/confirm",
+        locale="en",
+        user=admin,
+        link="http://training.test/confirm/x",
+    )
     db.session.commit()  # the enrolment (or anything) stays committed; only the email failed
     auth.sign_in(admin)
     page = client.get("/admin/audit?action=email.").get_data(as_text=True)

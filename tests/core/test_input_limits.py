@@ -22,12 +22,18 @@ def _counts() -> dict[str, int]:
 
 def _multipart(fields: dict[str, str], file: tuple[str, str, bytes] | None = None) -> bytes:
     """A multipart body built by hand (Werkzeug's builder leaves its temporary file open on a 413)."""
-    parts = [f'--b\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-             for name, value in fields.items()]
+    parts = [
+        f'--b\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
     if file:
         name, filename, content = file
-        parts.append(f'--b\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                     f'Content-Type: application/pdf\r\n\r\n'.encode() + content + b"\r\n")
+        parts.append(
+            f'--b\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
     return b"".join(parts) + b"--b--\r\n"
 
 
@@ -59,16 +65,26 @@ def test_form_text_over_the_memory_limit_is_refused(client, auth, admin):
     assert _counts() == before
 
 
-@pytest.mark.parametrize("body,content_type", [
-    (b"{not json", "application/json"),
-    (b"[1, 2, 3]", "application/json"),
-    (b"\xff\xfe\x00garbage", "application/json"),
-    (b"title=AAV", "application/x-www-form-urlencoded"),
-    (b'{"title": "AAV\\u0000", "place": "Evry\\u0000", "reason": "\\u0000"}', "application/json"),
-])
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b"{not json", "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b"\xff\xfe\x00garbage", "application/json"),
+        (b"title=AAV", "application/x-www-form-urlencoded"),
+        (b'{"title": "AAV\\u0000", "place": "Evry\\u0000", "reason": "\\u0000"}', "application/json"),
+    ],
+)
 @pytest.mark.parametrize("method,rule", API_WRITES, ids=[f"{m} {r}" for m, r in API_WRITES])
-def test_malformed_api_bodies_get_a_4xx_problem_and_change_nothing(client, people, admin, method, rule,  # noqa: F811
-                                                                   body, content_type):
+def test_malformed_api_bodies_get_a_4xx_problem_and_change_nothing(
+    client,
+    people,  # noqa: F811  (the fixture imported above)
+    admin,
+    method,
+    rule,
+    body,
+    content_type,
+):
     headers = {**bearer(admin), "Content-Type": content_type}
     before = _counts()
     response = client.open(_url(rule, people), method=method, data=body, headers=headers)
@@ -79,10 +95,22 @@ def test_malformed_api_bodies_get_a_4xx_problem_and_change_nothing(client, peopl
     assert _counts() == before
 
 
-@pytest.mark.parametrize("query", [
-    "page=abc", "page=-5", "page=99999999999999999999", "month=2026-99", "month=%FF%FE", "track=nope",
-    "q=" + "a" * 5000, "q=%00", "sort=%27;DROP TABLE courses", "free=maybe", "level[]=1",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=-5",
+        "page=99999999999999999999",
+        "month=2026-99",
+        "month=%FF%FE",
+        "track=nope",
+        "q=" + "a" * 5000,
+        "q=%00",
+        "sort=%27;DROP TABLE courses",
+        "free=maybe",
+        "level[]=1",
+    ],
+)
 def test_malformed_query_strings_never_fail_with_500(client, auth, admin, query):
     headers = bearer(admin)
     auth.sign_in(admin)
@@ -92,8 +120,13 @@ def test_malformed_query_strings_never_fail_with_500(client, auth, admin, query)
 
 
 def test_a_forged_host_header_is_refused(tmp_path):
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hosts.sqlite'}",
-                              "TRUSTED_HOSTS": ["training.genother.example"]})
+    app = create_app(
+        "test",
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hosts.sqlite'}",
+            "TRUSTED_HOSTS": ["training.genother.example"],
+        },
+    )
     client = app.test_client()
     assert client.get("/sign-in", headers={"Host": "evil.example"}).status_code == 400
     assert client.get("/sign-in", headers={"Host": "training.genother.example"}).status_code == 200
@@ -126,8 +159,13 @@ def test_api_dates_outside_the_training_calendar_are_refused(client, admin):
     course = CourseFactory()
     db.session.commit()
     year_one = "0001-01-01T00:00:00+00:00"
-    body = {"place": "Evry", "capacity": 5, "slots": [{"starts_at": year_one, "ends_at": "0001-01-01T03:00:00+00:00"}],
-            "enrolment_deadline": year_one, "cancellation_deadline": year_one}
+    body = {
+        "place": "Evry",
+        "capacity": 5,
+        "slots": [{"starts_at": year_one, "ends_at": "0001-01-01T03:00:00+00:00"}],
+        "enrolment_deadline": year_one,
+        "cancellation_deadline": year_one,
+    }
     response = client.post(f"/api/v1/courses/{course.slug}/sessions", json=body, headers=bearer(admin))
     assert response.status_code == 422
     assert {error["field"] for error in response.json["errors"]} >= {"slots.0.starts_at", "enrolment_deadline"}

@@ -17,8 +17,10 @@ def pins(name: str) -> dict[str, str]:
 
 def test_the_runtime_lock_has_no_development_tool():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    dev_tools = {re.split(r"[<>=\[ ]", requirement)[0].lower()
-                 for requirement in project["project"]["optional-dependencies"]["dev"]}
+    dev_tools = {
+        re.split(r"[<>=\[ ]", requirement)[0].lower()
+        for requirement in project["project"]["optional-dependencies"]["dev"]
+    }
     runtime = pins("requirements.lock")
     assert {"pytest", "playwright", "ruff", "hypothesis"} <= dev_tools
     assert dev_tools.isdisjoint(runtime), dev_tools & set(runtime)

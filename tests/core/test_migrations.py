@@ -66,10 +66,12 @@ def test_audit_log_is_append_only_after_migration(empty_database):
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": empty_database})
     with app.app_context():
         upgrade()
-        db.session.execute(sa.text(
-            "INSERT INTO audit_log (at, actor_label, action, object_type, object_id) "
-            "VALUES (CURRENT_TIMESTAMP, 'system', 'test.insert', 'system', '-')"
-        ))
+        db.session.execute(
+            sa.text(
+                "INSERT INTO audit_log (at, actor_label, action, object_type, object_id) "
+                "VALUES (CURRENT_TIMESTAMP, 'system', 'test.insert', 'system', '-')"
+            )
+        )
         db.session.commit()
         for statement in ("UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log"):
             with pytest.raises(sa.exc.DatabaseError, match="append-only"):

@@ -89,8 +89,9 @@ def test_pages_use_the_vendored_bootstrap_only(client):
 def test_folder_backend_writes_eml_files(app, tmp_path, learner):
     app.config.update(MAIL_BACKEND="folder", MAIL_FOLDER=str(tmp_path / "mail"))
     with app.test_request_context():
-        send_email(learner.email, "Hello", "accounts/reset_password", locale="en", user=learner,
-                   link="http://training.test/x")
+        send_email(
+            learner.email, "Hello", "accounts/reset_password", locale="en", user=learner, link="http://training.test/x"
+        )
         db.session.commit()
     [path] = (tmp_path / "mail").glob("*.eml")
     message = message_from_bytes(path.read_bytes())
@@ -101,15 +102,27 @@ def test_email_of_a_rolled_back_change_is_never_sent(app, learner, mailbox):
     with app.test_request_context():
         learner.name = "changed"
         db.session.flush()
-        send_email(learner.email, "Should not leave", "accounts/reset_password", locale="en", user=learner,
-                   link="http://training.test/x")
+        send_email(
+            learner.email,
+            "Should not leave",
+            "accounts/reset_password",
+            locale="en",
+            user=learner,
+            link="http://training.test/x",
+        )
         db.session.rollback()
     assert mailbox == []
     with app.test_request_context():
         learner.name = "changed again"
         db.session.flush()
-        send_email(learner.email, "Leaves on commit", "accounts/reset_password", locale="en", user=learner,
-                   link="http://training.test/x")
+        send_email(
+            learner.email,
+            "Leaves on commit",
+            "accounts/reset_password",
+            locale="en",
+            user=learner,
+            link="http://training.test/x",
+        )
         assert mailbox == []
         db.session.commit()
     assert [m["Subject"] for m in mailbox] == ["Leaves on commit"]
@@ -118,8 +131,14 @@ def test_email_of_a_rolled_back_change_is_never_sent(app, learner, mailbox):
 @pytest.mark.parametrize("locale,greeting", [("fr", "Bonjour"), ("en", "Hello")])
 def test_email_has_text_and_html(app, learner, mailbox, locale, greeting):
     with app.test_request_context():
-        send_email(learner.email, "Subject", "accounts/reset_password", locale=locale, user=learner,
-                   link="http://training.test/reset-password/abc")
+        send_email(
+            learner.email,
+            "Subject",
+            "accounts/reset_password",
+            locale=locale,
+            user=learner,
+            link="http://training.test/reset-password/abc",
+        )
         db.session.commit()
     [message] = mailbox
     assert greeting in message.get_body(("plain",)).get_content()

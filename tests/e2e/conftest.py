@@ -51,8 +51,10 @@ class LiveServer:
 
     def emails_to(self, address: str) -> list[email.message.EmailMessage]:
         """The messages sent to `address` so far, oldest first."""
-        messages = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-                    for path in sorted(self.mail_folder.glob("*.eml"))]
+        messages = [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(self.mail_folder.glob("*.eml"))
+        ]
         return [m for m in messages if m["To"] == address]
 
     def link_in_email(self, address: str, path: str) -> str:
@@ -73,17 +75,20 @@ def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_app("test", {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite'}",
-        "MAIL_BACKEND": "folder",
-        "MAIL_FOLDER": str(folder / "mail"),
-        "BASE_URL": url,
-        "LOG_LEVEL": "WARNING",
-        # Six journeys sign in from the same address within a minute or two.
-        "SIGN_IN_RATE_LIMIT": "1000 per minute",
-        "TOKEN_RATE_LIMIT": "1000 per minute",
-        "VERIFY_RATE_LIMIT": "1000 per minute",
-    })
+    app = create_app(
+        "test",
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite'}",
+            "MAIL_BACKEND": "folder",
+            "MAIL_FOLDER": str(folder / "mail"),
+            "BASE_URL": url,
+            "LOG_LEVEL": "WARNING",
+            # Six journeys sign in from the same address within a minute or two.
+            "SIGN_IN_RATE_LIMIT": "1000 per minute",
+            "TOKEN_RATE_LIMIT": "1000 per minute",
+            "VERIFY_RATE_LIMIT": "1000 per minute",
+        },
+    )
     with app.app_context():
         upgrade()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

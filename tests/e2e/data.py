@@ -34,7 +34,7 @@ def person(tag: str, name: str, locale: str, roles=("learner",)):
 
 
 def email_of(name: str, tag: str) -> str:
-    """"Chloé Dumas" -> chloe.<tag>@example.org"""
+    """ "Chloé Dumas" -> chloe.<tag>@example.org"""
     return f"{fold(name.split()[0])}.{tag}@example.org"
 
 
@@ -43,15 +43,29 @@ def half_day_session(course, start: datetime, *, trainers, capacity: int = 12, h
     end = start + timedelta(hours=float(hours))
     fields.setdefault("enrolment_deadline", start - timedelta(days=1))
     fields.setdefault("cancellation_deadline", start - timedelta(days=1))
-    return SessionFactory(course=course, starts_at=start, ends_at=end, capacity=capacity, trainers=list(trainers),
-                          slots=[Slot(starts_at=start, ends_at=end, hours=Decimal(hours))], **fields)
+    return SessionFactory(
+        course=course,
+        starts_at=start,
+        ends_at=end,
+        capacity=capacity,
+        trainers=list(trainers),
+        slots=[Slot(starts_at=start, ends_at=end, hours=Decimal(hours))],
+        **fields,
+    )
 
 
 def confirm(session, *learners) -> list[Enrolment]:
     """Give each learner a confirmed seat in `session`."""
-    enrolments = [Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED,
-                            confirmed_at=datetime.now(UTC), prerequisites_acknowledged_at=datetime.now(UTC))
-                  for learner in learners]
+    enrolments = [
+        Enrolment(
+            session=session,
+            user=learner,
+            status=EnrolmentStatus.CONFIRMED,
+            confirmed_at=datetime.now(UTC),
+            prerequisites_acknowledged_at=datetime.now(UTC),
+        )
+        for learner in learners
+    ]
     db.session.add_all(enrolments)
     session.seats_taken += len(enrolments)
     db.session.flush()
@@ -61,9 +75,17 @@ def confirm(session, *learners) -> list[Enrolment]:
 def mark_present(enrolment: Enrolment, trainer) -> None:
     """The trainer marked the learner present on every half-day of the session."""
     for slot in enrolment.session.slots:
-        db.session.add(AttendanceMark(session_id=slot.session_id, slot_id=slot.id, enrolment_id=enrolment.id,
-                                      status=MarkStatus.PRESENT, method=MarkMethod.TRAINER, marked_by=trainer,
-                                      marked_at=slot.starts_at))
+        db.session.add(
+            AttendanceMark(
+                session_id=slot.session_id,
+                slot_id=slot.id,
+                enrolment_id=enrolment.id,
+                status=MarkStatus.PRESENT,
+                method=MarkMethod.TRAINER,
+                marked_by=trainer,
+                marked_at=slot.starts_at,
+            )
+        )
     db.session.flush()
 
 

@@ -85,8 +85,9 @@ class Journey:
         assert page.locator("html").get_attribute("lang") == self.locale, f"html[lang] on {page.url}"
         self.pages_seen += 1
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-        page.screenshot(path=self.folder / f"{self.name}-{self.pages_seen:02d}-{slug}.png", full_page=True,
-                        animations="disabled")  # CSS transitions jump to their end state
+        page.screenshot(
+            path=self.folder / f"{self.name}-{self.pages_seen:02d}-{slug}.png", full_page=True, animations="disabled"
+        )  # CSS transitions jump to their end state
         self._run_axe(page)
         return page
 
@@ -94,8 +95,10 @@ class Journey:
         for violation in _axe.run(page).response["violations"]:
             if violation["impact"] in REPORTED_IMPACTS:
                 for node in violation["nodes"]:
-                    self.violations.append(f"{violation['id']} ({violation['impact']}) at {node['target']} "
-                                           f"on {page.url}: {violation['help']}")
+                    self.violations.append(
+                        f"{violation['id']} ({violation['impact']}) at {node['target']} "
+                        f"on {page.url}: {violation['help']}"
+                    )
 
     # ------------------------------------------------------------ the end
 

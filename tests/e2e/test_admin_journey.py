@@ -29,20 +29,30 @@ def seed_world(seed, locale: str) -> SimpleNamespace:
         admin = data.person(tag, "Ada Admin", locale, roles=["admin"])
         trainer = data.person(tag, "Thomas Petit", locale, roles=["trainer"])
         nadia, ines, hugo = (data.person(tag, name, locale) for name in ("Nadia Roux", "Inès Moreau", "Hugo Lefèvre"))
-        regulatory = data.course(tag, "Regulatory strategy for ATMPs", track=Track.ENTREPRENEURSHIP,
-                                 language="en")
-        approval = data.half_day_session(regulatory, paris(today + timedelta(days=10), 9), trainers=[trainer],
-                                         approval_required=True)
-        request = Enrolment(session=approval, user=nadia, status=EnrolmentStatus.PENDING_APPROVAL,
-                            prerequisites_acknowledged_at=now)
+        regulatory = data.course(tag, "Regulatory strategy for ATMPs", track=Track.ENTREPRENEURSHIP, language="en")
+        approval = data.half_day_session(
+            regulatory, paris(today + timedelta(days=10), 9), trainers=[trainer], approval_required=True
+        )
+        request = Enrolment(
+            session=approval, user=nadia, status=EnrolmentStatus.PENDING_APPROVAL, prerequisites_acknowledged_at=now
+        )
         db.session.add(request)
         downstream = data.course(tag, "Downstream processing", track=Track.BIOMANUFACTURING, language="en")
         ended = data.half_day_session(downstream, paris(today - timedelta(days=1), 9), trainers=[trainer])
         for seat in data.confirm(ended, ines, hugo):
             data.mark_present(seat, trainer)
         db.session.flush()
-        return SimpleNamespace(tag=tag, admin=admin.email, trainer_id=trainer.id, nadia=nadia.name, nadia_id=nadia.id,
-                               request=request.id, ended=ended.id, valid=ines.name, revoked=hugo.name)
+        return SimpleNamespace(
+            tag=tag,
+            admin=admin.email,
+            trainer_id=trainer.id,
+            nadia=nadia.name,
+            nadia_id=nadia.id,
+            request=request.id,
+            ended=ended.id,
+            valid=ines.name,
+            revoked=hugo.name,
+        )
 
 
 def next_monday(now: datetime):

@@ -38,10 +38,19 @@ def seed_world(seed, locale: str) -> SimpleNamespace:
         data.half_day_session(other, paris(data.weekday(day + timedelta(days=1)), 9), trainers=[trainer])
         [omar_seat] = data.confirm(session, omar)
         return SimpleNamespace(
-            title=course.title, slug=course.slug, other_slug=other.slug, session_id=session.id,
-            slot_id=session.slots[0].id, slot_start=session.slots[0].starts_at, slot_end=session.slots[0].ends_at,
-            trainer=trainer.email, admin=admin.email, omar=omar.email, omar_seat=omar_seat.id,
-            learner=data.email_of("Léa Martin", tag))
+            title=course.title,
+            slug=course.slug,
+            other_slug=other.slug,
+            session_id=session.id,
+            slot_id=session.slots[0].id,
+            slot_start=session.slots[0].starts_at,
+            slot_end=session.slots[0].ends_at,
+            trainer=trainer.email,
+            admin=admin.email,
+            omar=omar.email,
+            omar_seat=omar_seat.id,
+            learner=data.email_of("Léa Martin", tag),
+        )
 
 
 def cards(page):
@@ -88,7 +97,7 @@ def sign_up(trip, page, world, server) -> None:
     # The emailed link confirms the address, signs in and goes back to the session.
     trip.open(page, server.link_in_email(world.learner, "/confirm/"), "enrol")
     assert page.url.endswith(f"/sessions/{world.session_id}/enrol")
-    assert page.locator('header .nav-account').inner_text().strip() == "Léa Martin"
+    assert page.locator("header .nav-account").inner_text().strip() == "Léa Martin"
 
 
 def join_waitlist(trip, page, world) -> int:
@@ -121,10 +130,14 @@ def scan_trainer_code(trip, world) -> str:
 
 def issue_certificate(trip, world, enrolment_id: int) -> None:
     """The training office issues the learner's certificate from the session's page."""
-    page = sign_in(trip, trip.new_page(), world.admin, f"/admin/sessions/{world.session_id}/certificates",
-                   "admin-certificates")
-    trip.submit(page, page.locator(f'form[action="/admin/enrolments/{enrolment_id}/certificate"] button'),
-                "admin-certificate-issued")
+    page = sign_in(
+        trip, trip.new_page(), world.admin, f"/admin/sessions/{world.session_id}/certificates", "admin-certificates"
+    )
+    trip.submit(
+        page,
+        page.locator(f'form[action="/admin/enrolments/{enrolment_id}/certificate"] button'),
+        "admin-certificate-issued",
+    )
     row = page.locator("tbody tr", has_text="Léa Martin")
     assert row.locator('a[href^="/verify/"]').count() == 1
 
@@ -170,7 +183,8 @@ def draw_signature(page) -> None:
     page.mouse.move(box["x"] + 10, box["y"] + box["height"] / 2)
     page.mouse.down()
     for step in range(1, 25):
-        page.mouse.move(box["x"] + 10 + step * (box["width"] - 20) / 25,
-                        box["y"] + box["height"] * (0.3 if step % 2 else 0.7))
+        page.mouse.move(
+            box["x"] + 10 + step * (box["width"] - 20) / 25, box["y"] + box["height"] * (0.3 if step % 2 else 0.7)
+        )
     page.mouse.up()
     assert page.input_value("main [name=drawing]").count(",") >= 5

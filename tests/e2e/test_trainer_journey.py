@@ -34,13 +34,19 @@ def seed_world(seed, locale: str) -> SimpleNamespace:
     with seed():
         trainer = data.person(tag, "Thomas Petit", locale, roles=["trainer"])
         learners = [data.person(tag, name, locale) for name in ("Alice Bernard", "Bruno Caron", "Chloé Dumas")]
-        course = data.course(tag, "Aseptic technique in the clean room", track=Track.BIOMANUFACTURING,
-                             language="en")
+        course = data.course(tag, "Aseptic technique in the clean room", track=Track.BIOMANUFACTURING, language="en")
         start = paris(datetime.now(UTC).astimezone(PARIS).date(), 9)
         session = data.half_day_session(course, start, trainers=[trainer])
         seats = data.confirm(session, *learners)
-        return SimpleNamespace(trainer=trainer.email, trainer_name=trainer.name, slot_id=session.slots[0].id,
-                               title=course.title, present=seats[0].id, absent=seats[1].id, late=seats[2].id)
+        return SimpleNamespace(
+            trainer=trainer.email,
+            trainer_name=trainer.name,
+            slot_id=session.slots[0].id,
+            title=course.title,
+            present=seats[0].id,
+            absent=seats[1].id,
+            late=seats[2].id,
+        )
 
 
 def mark(page, enrolment_id: int, status: str) -> None:

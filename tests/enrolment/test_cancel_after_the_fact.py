@@ -39,13 +39,24 @@ URL_RE = re.compile(r"https?://[^\s\"<>]+")
 def past_session(trainer, *, capacity: int = 2, course_status: CourseStatus = CourseStatus.PUBLISHED):
     """A session of two half-days (7 h) that ended three days ago, taught by `trainer`."""
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=4)
-    slots = [Slot(starts_at=start, ends_at=start + timedelta(hours=3, minutes=30), hours=Decimal("3.5")),
-             Slot(starts_at=start + timedelta(hours=4, minutes=30), ends_at=start + timedelta(hours=8),
-                  hours=Decimal("3.5"))]
-    return SessionFactory(trainers=[trainer], capacity=capacity, starts_at=start, ends_at=slots[-1].ends_at,
-                          enrolment_deadline=start - timedelta(days=5), cancellation_deadline=start - timedelta(days=3),
-                          slots=slots, course__title="AAV vector design", course__slug="aav-vector-design",
-                          course__status=course_status)
+    slots = [
+        Slot(starts_at=start, ends_at=start + timedelta(hours=3, minutes=30), hours=Decimal("3.5")),
+        Slot(
+            starts_at=start + timedelta(hours=4, minutes=30), ends_at=start + timedelta(hours=8), hours=Decimal("3.5")
+        ),
+    ]
+    return SessionFactory(
+        trainers=[trainer],
+        capacity=capacity,
+        starts_at=start,
+        ends_at=slots[-1].ends_at,
+        enrolment_deadline=start - timedelta(days=5),
+        cancellation_deadline=start - timedelta(days=3),
+        slots=slots,
+        course__title="AAV vector design",
+        course__slug="aav-vector-design",
+        course__status=course_status,
+    )
 
 
 @pytest.fixture
@@ -75,8 +86,7 @@ def audit(action: str) -> list[AuditEntry]:
 def state(enrolment: Enrolment, certificate: Certificate | None = None) -> tuple:
     """What a cancellation may change: the enrolment's status, the seats, the certificate, the audit log."""
     db.session.expire_all()
-    return (enrolment.status, enrolment.session.seats_taken, certificate.status if certificate else None,
-            audit_count())
+    return (enrolment.status, enrolment.session.seats_taken, certificate.status if certificate else None, audit_count())
 
 
 def links(message) -> set[str]:
@@ -117,8 +127,12 @@ def test_without_a_reason_after_the_start_nothing_changes(app, client, auth, adm
     # The API answers 409 with the sentence; the admin form sends the page back with the error.
     response = client.delete(f"/api/v1/enrolments/{enrolment.id}", headers=headers)
     assert response.status_code == 409 and "already started" in response.json["detail"]
-    response = post_form(client, f"/admin/enrolments/{enrolment.id}/cancel", {"reason": " "},
-                         page=f"/admin/sessions/{enrolment.session_id}")
+    response = post_form(
+        client,
+        f"/admin/enrolments/{enrolment.id}/cancel",
+        {"reason": " "},
+        page=f"/admin/sessions/{enrolment.session_id}",
+    )
     assert response.status_code == 422 and f'id="cancel-reason-{enrolment.id}-error"' in response.get_data(True)
     assert state(enrolment, certificate) == before
     assert mailbox == []
@@ -127,9 +141,12 @@ def test_without_a_reason_after_the_start_nothing_changes(app, client, auth, adm
 def test_the_reason_is_required_of_anyone_after_the_start(app, ctx, learner):
     """A learner's own cancellation too, in a session whose cancellation deadline is past its start."""
     start = datetime.now(UTC) - timedelta(hours=1)
-    session = SessionFactory(starts_at=start, ends_at=start + timedelta(hours=8),
-                             enrolment_deadline=start - timedelta(days=3),
-                             cancellation_deadline=start + timedelta(hours=2))
+    session = SessionFactory(
+        starts_at=start,
+        ends_at=start + timedelta(hours=8),
+        enrolment_deadline=start - timedelta(days=3),
+        cancellation_deadline=start + timedelta(hours=2),
+    )
     enrolment = enrol(session, learner)
     before = state(enrolment)
     with app.test_request_context(method="POST"):
@@ -149,7 +166,8 @@ def test_the_reason_is_required_of_anyone_after_the_start(app, ctx, learner):
 
 
 def test_the_admin_page_says_what_cancelling_implies_then_revokes_the_certificate(
-        app, client, auth, admin, learner, certified, mailbox):
+    app, client, auth, admin, learner, certified, mailbox
+):
     enrolment, certificate = certified
     marks_before = db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceMark))
     auth.sign_in(admin)
@@ -158,12 +176,17 @@ def test_the_admin_page_says_what_cancelling_implies_then_revokes_the_certificat
     assert f"Cancelling revokes certificate {certificate.serial}, with this reason." in page
     assert "Cancel and revoke the certificate" in page
 
-    response = post_form(client, f"/admin/enrolments/{enrolment.id}/cancel", {"reason": REASON},
-                         page=f"/admin/sessions/{enrolment.session_id}")
+    response = post_form(
+        client,
+        f"/admin/enrolments/{enrolment.id}/cancel",
+        {"reason": REASON},
+        page=f"/admin/sessions/{enrolment.session_id}",
+    )
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
-    assert (f"Cancelled, and certificate {certificate.serial} is revoked: Léa Martin receives your reason "
-            "by email.") in page
+    assert (
+        f"Cancelled, and certificate {certificate.serial} is revoked: Léa Martin receives your reason by email."
+    ) in page
 
     db.session.expire_all()
     assert enrolment.status is EnrolmentStatus.CANCELLED and enrolment.decision_reason == REASON
@@ -194,8 +217,9 @@ def test_the_admin_page_says_what_cancelling_implies_then_revokes_the_certificat
 
 def test_the_api_admin_cancel_revokes_the_certificate_too(app, client, admin, certified, mailbox):
     enrolment, certificate = certified
-    response = client.delete(f"/api/v1/enrolments/{enrolment.id}", query_string={"reason": REASON},
-                             headers=bearer(admin))
+    response = client.delete(
+        f"/api/v1/enrolments/{enrolment.id}", query_string={"reason": REASON}, headers=bearer(admin)
+    )
     assert response.status_code == 200 and response.json["status"] == "cancelled"
     db.session.expire_all()
     assert (certificate.status, certificate.revocation_reason) == (CertificateStatus.REVOKED, REASON)
@@ -223,9 +247,13 @@ def test_cancelling_twice_revokes_nothing_more(app, admin, certified, mailbox):
 @pytest.mark.parametrize(("starts_in", "promoted"), [(timedelta(hours=-1), False), (timedelta(days=7), True)])
 def test_a_seat_freed_after_the_start_stays_empty(app, admin, learner, other_learner, mailbox, starts_in, promoted):
     start = datetime.now(UTC).replace(microsecond=0) + starts_in
-    session = SessionFactory(capacity=1, starts_at=start, ends_at=start + timedelta(hours=8),
-                             enrolment_deadline=start - timedelta(days=3),
-                             cancellation_deadline=start - timedelta(days=2))
+    session = SessionFactory(
+        capacity=1,
+        starts_at=start,
+        ends_at=start + timedelta(hours=8),
+        enrolment_deadline=start - timedelta(days=3),
+        cancellation_deadline=start - timedelta(days=2),
+    )
     leaving = enrol(session, learner)
     waiting = enrol(session, other_learner, EnrolmentStatus.WAITLISTED)
     with app.test_request_context(method="POST"):
@@ -262,8 +290,9 @@ def test_every_link_of_the_cancellation_email_opens(app, ctx, trainer, admin, le
     assert_every_link_opens(app, urls, learner)
 
 
-@pytest.mark.parametrize("event", ["confirmed", "promoted", "approved", "waitlisted", "pending", "rejected",
-                                   "cancelled"])
+@pytest.mark.parametrize(
+    "event", ["confirmed", "promoted", "approved", "waitlisted", "pending", "rejected", "cancelled"]
+)
 def test_no_enrolment_email_links_an_unpublished_course_page(app, ctx, learner, mailbox, event):
     """The training office may enrol someone in, or approve for, a course taken off the catalogue."""
     session = SessionFactory(course__status=CourseStatus.DRAFT, course__slug="aav-draft")

@@ -48,8 +48,9 @@ def test_a_visitor_signs_in_and_comes_back_to_the_same_session(client, learner):
     response = client.get(f"/sessions/{session.id}/enrol")
     assert response.status_code == 302 and "next=" in response.headers["Location"]
     next_url = re.search(r"next=([^&]+)", response.headers["Location"])[1].replace("%2F", "/")
-    response = post_form(client, "/sign-in", {"email": learner.email, "password": "correct horse battery staple",
-                                              "next": next_url})
+    response = post_form(
+        client, "/sign-in", {"email": learner.email, "password": "correct horse battery staple", "next": next_url}
+    )
     assert response.headers["Location"] == f"/sessions/{session.id}/enrol"
 
 
@@ -73,11 +74,14 @@ def test_prerequisites_must_be_acknowledged(client, auth, learner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
 
 
-@pytest.mark.parametrize("make,message", [
-    (lambda: SessionFactory(status=SessionStatus.CANCELLED), "was cancelled"),
-    (lambda: SessionFactory(day=date.today() - timedelta(days=3)), "closed"),
-    (lambda: SessionFactory(enrolment_deadline=datetime.now(UTC) - timedelta(hours=1)), "closed"),
-])
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda: SessionFactory(status=SessionStatus.CANCELLED), "was cancelled"),
+        (lambda: SessionFactory(day=date.today() - timedelta(days=3)), "closed"),
+        (lambda: SessionFactory(enrolment_deadline=datetime.now(UTC) - timedelta(hours=1)), "closed"),
+    ],
+)
 def test_no_enrolment_in_a_closed_session(client, auth, learner, make, message):
     session = make()
     auth.sign_in(learner)
@@ -120,15 +124,17 @@ def test_waitlist_position_moves_and_a_cancellation_promotes_the_first(app, ctx,
     assert any(part.get_content_type() == "text/calendar" for part in promoted[-1].iter_attachments())
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions[-4:] == ["enrolment.cancelled", "enrolment.notified", "enrolment.promoted", "enrolment.notified"]
-    notified = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "enrolment.notified")
-                                 .order_by(AuditEntry.id.desc()))
+    notified = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "enrolment.notified").order_by(AuditEntry.id.desc())
+    )
     assert notified.after == {"event": "promoted", "to": second.email}
 
 
 def test_cancelling_after_the_deadline_says_whom_to_contact(client, auth, learner):
     session = SessionFactory(cancellation_deadline=datetime.now(UTC) - timedelta(hours=1))
-    enrolment = Enrolment(session=session, user=learner, status=EnrolmentStatus.CONFIRMED,
-                          confirmed_at=datetime.now(UTC))
+    enrolment = Enrolment(
+        session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    )
     session.seats_taken = 1
     db.session.add(enrolment)
     db.session.commit()
@@ -143,8 +149,9 @@ def test_cancelling_after_the_deadline_says_whom_to_contact(client, auth, learne
 
 def test_another_learners_enrolment_is_not_found(client, auth, learner, other_learner):
     session = SessionFactory(seats_taken=1)
-    enrolment = Enrolment(session=session, user=other_learner, status=EnrolmentStatus.CONFIRMED,
-                          confirmed_at=datetime.now(UTC))
+    enrolment = Enrolment(
+        session=session, user=other_learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    )
     db.session.add(enrolment)
     db.session.commit()
     auth.sign_in(learner)
@@ -184,8 +191,9 @@ def test_re_enrolling_after_cancelling_reuses_the_enrolment_at_the_end_of_the_li
     again, created = services.enrol(learner, session, learner, acknowledged=True)
     db.session.commit()
     assert again.id == enrolment.id and created and again.status is EnrolmentStatus.CONFIRMED
-    last = db.session.scalar(sa.select(AuditEntry.action).where(AuditEntry.action != "enrolment.notified")
-                             .order_by(AuditEntry.id.desc()))
+    last = db.session.scalar(
+        sa.select(AuditEntry.action).where(AuditEntry.action != "enrolment.notified").order_by(AuditEntry.id.desc())
+    )
     assert last == "enrolment.renewed"
 
 
@@ -216,8 +224,9 @@ def test_private_calendar_feed(client, auth, learner):
     old = learner.calendar_token
     post_form(client, "/my/calendar", {}, page="/my/trainings")
     assert client.get(f"/calendar/{old}.ics").status_code == 404
-    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_id == str(learner.id))
-                                 .order_by(AuditEntry.id)).all()
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.object_id == str(learner.id)).order_by(AuditEntry.id)
+    ).all()
     assert actions[-2:] == ["user.calendar_link_created", "user.calendar_link_renewed"]
 
 

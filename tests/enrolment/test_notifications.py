@@ -27,13 +27,21 @@ HALF_DAYS = [(FIRST, (9, 0), (12, 30)), (FIRST, (13, 30), (17, 0)), (SECOND, (9,
 def course_session(ctx, trainer):
     """Three half-days over two days (10.5 h), for a course that asks 60 % attendance."""
     session = SessionFactory(
-        course__title="AAV vector design", course__slug="aav-vector-design",
-        course__contact="aav-course@genother.example", course__attendance_threshold=Decimal("0.60"),
-        day=FIRST, ends_at=paris(SECOND, 12, 30), place="Genopole Campus 3, room B12",
-        what_to_bring="Lab coat\nID card for the clean room", trainers=[trainer], slots=[],
+        course__title="AAV vector design",
+        course__slug="aav-vector-design",
+        course__contact="aav-course@genother.example",
+        course__attendance_threshold=Decimal("0.60"),
+        day=FIRST,
+        ends_at=paris(SECOND, 12, 30),
+        place="Genopole Campus 3, room B12",
+        what_to_bring="Lab coat\nID card for the clean room",
+        trainers=[trainer],
+        slots=[],
     )
-    session.slots = [Slot(starts_at=paris(day, *start), ends_at=paris(day, *end), hours=Decimal("3.5"))
-                     for day, start, end in HALF_DAYS]
+    session.slots = [
+        Slot(starts_at=paris(day, *start), ends_at=paris(day, *end), hours=Decimal("3.5"))
+        for day, start, end in HALF_DAYS
+    ]
     db.session.commit()
     return session
 
@@ -58,11 +66,14 @@ def ics_attachments(message) -> list:
     return [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
 
 
-@pytest.mark.parametrize(("event", "status", "subject"), [
-    ("confirmed", EnrolmentStatus.CONFIRMED, "Convocation: AAV vector design"),
-    ("promoted", EnrolmentStatus.CONFIRMED, "A seat is yours: AAV vector design"),
-    ("approved", EnrolmentStatus.CONFIRMED, "Enrolment approved: AAV vector design"),
-])
+@pytest.mark.parametrize(
+    ("event", "status", "subject"),
+    [
+        ("confirmed", EnrolmentStatus.CONFIRMED, "Convocation: AAV vector design"),
+        ("promoted", EnrolmentStatus.CONFIRMED, "A seat is yours: AAV vector design"),
+        ("approved", EnrolmentStatus.CONFIRMED, "Enrolment approved: AAV vector design"),
+    ],
+)
 def test_a_seat_sends_the_convocation(app, course_session, learner, mailbox, event, status, subject):
     send(app, enrol(course_session, learner, status), event)
     [message] = mailbox

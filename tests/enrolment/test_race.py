@@ -37,20 +37,24 @@ def _prepare(app) -> tuple[int, list[str]]:
     with app.app_context():
         factories.bind(db.session)
         session = SessionFactory(capacity=SEATS)
-        tokens = [create_api_token(UserFactory(email=f"racer{n:02d}@example.org"), "race")[1]
-                  for n in range(LEARNERS)]
+        tokens = [create_api_token(UserFactory(email=f"racer{n:02d}@example.org"), "race")[1] for n in range(LEARNERS)]
         db.session.commit()
         return session.id, tokens
 
 
 def _outcome(app, session_id: int) -> tuple[int, int, list[Enrolment]]:
     with app.app_context():
-        confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(
-            Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.CONFIRMED))
+        confirmed = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Enrolment)
+            .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
+        )
         seats_taken = db.session.get(CourseSession, session_id).seats_taken
-        waitlist = db.session.scalars(sa.select(Enrolment).where(
-            Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.WAITLISTED)
-            .order_by(Enrolment.waitlisted_at, Enrolment.id)).all()
+        waitlist = db.session.scalars(
+            sa.select(Enrolment)
+            .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.WAITLISTED)
+            .order_by(Enrolment.waitlisted_at, Enrolment.id)
+        ).all()
         return confirmed, seats_taken, [(e.id, e.user_id) for e in waitlist]
 
 

@@ -22,8 +22,7 @@ PERCENT = re.compile(r"%\((?P<name>\w+)\)[#0 +-]*\d*(?:\.\d+)?(?P<type>[a-zA-Z])
 
 def babel_keywords() -> dict:
     """Babel's default keywords plus the Makefile's BABEL_KEYWORDS (`_l`, `lazy_gettext`, ...)."""
-    line = next(line for line in (ROOT / "Makefile").read_text().splitlines()
-                if line.startswith("BABEL_KEYWORDS"))
+    line = next(line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("BABEL_KEYWORDS"))
     return {**DEFAULT_KEYWORDS, **parse_keywords(line.split("=", 1)[1].split())}
 
 
@@ -33,7 +32,11 @@ def extracted_catalogue() -> Catalog:
         method_map, options_map = parse_mapping_cfg(mapping)
     catalogue = Catalog()
     for path, line, message, comments, context in extract_from_dir(
-        ROOT, method_map, options_map, keywords=babel_keywords(), strip_comment_tags=True,
+        ROOT,
+        method_map,
+        options_map,
+        keywords=babel_keywords(),
+        strip_comment_tags=True,
     ):
         catalogue.add(message, None, [(path, line)], auto_comments=comments, context=context)
     return catalogue
@@ -53,11 +56,11 @@ def compiled_french_catalogue() -> Catalog:
 
 def translations(catalogue: Catalog) -> dict:
     """{(context, msgid): msgstr} of the translated, non-fuzzy messages; plurals as tuples."""
+
     def plain(value):
         return tuple(value) if isinstance(value, list | tuple) else value
 
-    return {(m.context, plain(m.id)): plain(m.string) for m in catalogue
-            if m.id and m.string and not m.fuzzy}
+    return {(m.context, plain(m.id)): plain(m.string) for m in catalogue if m.id and m.string and not m.fuzzy}
 
 
 def where(message: Message) -> str:
@@ -84,8 +87,11 @@ class Percents:
     def of(cls, text: str) -> Percents:
         """Read the conversions of `text`."""
         matches = list(PERCENT.finditer(text))
-        return cls(frozenset((m["name"], m["type"]) for m in matches if m["name"]),
-                   sum(m.group() == "%%" for m in matches), sum(m.group() == "%" for m in matches))
+        return cls(
+            frozenset((m["name"], m["type"]) for m in matches if m["name"]),
+            sum(m.group() == "%%" for m in matches),
+            sum(m.group() == "%" for m in matches),
+        )
 
     def names(self) -> set[str]:
         """The placeholder names."""
@@ -104,10 +110,12 @@ def placeholder_problems(message: Message) -> list[str]:
         forms = list(message.string)
         expected = [(singular, {"num"})] * (len(forms) - 1) + [(plural, set())]
         allowed = singular.names() | plural.names()
-        return [problem for form, (wanted, optional) in zip(forms, expected, strict=True)
-                for problem in _compare(Percents.of(form), wanted, allowed, optional, form=form)]
-    return _compare(Percents.of(message.string), Percents.of(message.id), set(), optional=set(),
-                    form=message.string)
+        return [
+            problem
+            for form, (wanted, optional) in zip(forms, expected, strict=True)
+            for problem in _compare(Percents.of(form), wanted, allowed, optional, form=form)
+        ]
+    return _compare(Percents.of(message.string), Percents.of(message.id), set(), optional=set(), form=message.string)
 
 
 def _compare(got: Percents, wanted: Percents, allowed: set[str], optional: set[str], form: str) -> list[str]:
@@ -122,6 +130,7 @@ def _compare(got: Percents, wanted: Percents, allowed: set[str], optional: set[s
     if types:
         problems.append(f"{form!r} changes the type of {', '.join(sorted(types))}")
     if (got.literal, got.lone) != (wanted.literal, wanted.lone):
-        problems.append(f"{form!r} has {got.literal} '%%' and {got.lone} lone '%', "
-                        f"the msgid {wanted.literal} and {wanted.lone}")
+        problems.append(
+            f"{form!r} has {got.literal} '%%' and {got.lone} lone '%', the msgid {wanted.literal} and {wanted.lone}"
+        )
     return problems

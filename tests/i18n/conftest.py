@@ -35,16 +35,31 @@ def french_people(learner, trainer, admin):
 def french_course(french_people):
     """A session on 2 December 2030 that the trainer teaches, the learner's seat and certificate."""
     session = SessionFactory(day=SESSION_DAY, trainers=[french_people["trainer"]], seats_taken=1)
-    enrolment = Enrolment(session=session, user=french_people["learner"], status=EnrolmentStatus.CONFIRMED,
-                          confirmed_at=datetime.now(UTC))
+    enrolment = Enrolment(
+        session=session, user=french_people["learner"], status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    )
     pdf = b"%PDF-1.7 a French certificate"
-    certificate = Certificate(code="french-certificate-code-0123456789", serial="GT-FR-0001", enrolment=enrolment,
-                              hours_attended=Decimal("7"), hours_scheduled=Decimal("7"), locale="fr",
-                              issued_by=french_people["admin"], sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf)
+    certificate = Certificate(
+        code="french-certificate-code-0123456789",
+        serial="GT-FR-0001",
+        enrolment=enrolment,
+        hours_attended=Decimal("7"),
+        hours_scheduled=Decimal("7"),
+        locale="fr",
+        issued_by=french_people["admin"],
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
+    )
     db.session.add_all([enrolment, certificate])
     db.session.commit()
-    return {"session": session, "course": session.course, "slot": session.slots[0], "enrolment": enrolment,
-            "certificate": certificate, "learner": french_people["learner"]}
+    return {
+        "session": session,
+        "course": session.course,
+        "slot": session.slots[0],
+        "enrolment": enrolment,
+        "certificate": certificate,
+        "learner": french_people["learner"],
+    }
 
 
 class _Text(HTMLParser):

@@ -24,14 +24,24 @@ EXPRESSION = "\ue000"  # stands for a {{ ... }} in the rebuilt template
 ALLOWED_WORDS = frozenset({"GenoTher", "Genopole", "Evry", "PDF", "CSV", "QR", "API", "BPF", "SVG", "Qualiopi"})
 # The product's name, also when markup sits between its two words.
 BRAND = re.compile(r"GenoTher(?:\s|<[^<>]*>)+Training\b")
-VISIBLE_ATTRIBUTES = frozenset({
-    "placeholder", "title", "alt", "aria-label", "aria-description", "aria-placeholder",
-    "aria-roledescription", "aria-valuetext", "label",
-})
+VISIBLE_ATTRIBUTES = frozenset(
+    {
+        "placeholder",
+        "title",
+        "alt",
+        "aria-label",
+        "aria-description",
+        "aria-placeholder",
+        "aria-roledescription",
+        "aria-valuetext",
+        "label",
+    }
+)
 URL_OR_EMAIL = re.compile(r"\b(?:https?://|mailto:|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-                           "track", "wbr"})
+VOID_ELEMENTS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
 NOT_TEXT = frozenset({"script", "style"})
 TRANS_TAGS = {"trans": True, "pluralize": True, "endtrans": False}
 
@@ -88,8 +98,9 @@ class _Collector(HTMLParser):
         self.open: list[tuple[str, bool]] = []  # (element, its text is in a fixed language)
 
     def handle_starttag(self, tag, attrs):
-        fixed = self._fixed_language() or any(name == "lang" and value and EXPRESSION not in value
-                                              for name, value in attrs)
+        fixed = self._fixed_language() or any(
+            name == "lang" and value and EXPRESSION not in value for name, value in attrs
+        )
         if tag not in VOID_ELEMENTS:
             self.open.append((tag, fixed))
         if fixed:
@@ -119,8 +130,11 @@ def bare_text_of(env: jinja2.Environment, name: str, source: str) -> list[BareTe
     """The untranslated visible text of one template (`.txt` templates are plain text)."""
     data = template_data(env, BRAND.sub(lambda match: "\n" * match.group().count("\n"), source))
     if name.endswith(".txt"):
-        return [BareText(name, number, "text", words)
-                for number, line in enumerate(data.splitlines(), 1) if (words := bare_words(line))]
+        return [
+            BareText(name, number, "text", words)
+            for number, line in enumerate(data.splitlines(), 1)
+            if (words := bare_words(line))
+        ]
     collector = _Collector(name)
     collector.feed(data)
     collector.close()

@@ -23,8 +23,16 @@ from tests.i18n.catalogue import (
     where,
 )
 
-GETTEXT_FUNCTIONS = {"gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", "lazy_ngettext",
-                     "lazy_pgettext", "lazy_npgettext"}
+GETTEXT_FUNCTIONS = {
+    "gettext",
+    "ngettext",
+    "pgettext",
+    "npgettext",
+    "lazy_gettext",
+    "lazy_ngettext",
+    "lazy_pgettext",
+    "lazy_npgettext",
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +72,10 @@ def test_every_string_is_translated(extracted, french):
         elif translated.pluralizable != message.pluralizable:
             problems.append(f"{where(message)}: {label(message)} is plural in one place only")
         elif message.pluralizable and (len(translated.string) != french.num_plurals or not all(translated.string)):
-            problems.append(f"{where(message)}: {label(message)} lacks a plural form "
-                            f"({french.num_plurals} needed): {list(translated.string)}")
+            problems.append(
+                f"{where(message)}: {label(message)} lacks a plural form "
+                f"({french.num_plurals} needed): {list(translated.string)}"
+            )
         elif not translated.string:
             problems.append(f"{where(message)}: {label(message)} has an empty translation")
     assert not problems, "run `make messages`, then translate:\n" + "\n".join(problems)
@@ -79,9 +89,12 @@ def test_the_catalogue_is_french_with_two_plural_forms(french):
 
 
 def test_translations_keep_the_placeholders(french):
-    problems = [f"{where(message)}: {label(message)}: {problem}"
-                for message in french if message.id and message.string
-                for problem in placeholder_problems(message)]
+    problems = [
+        f"{where(message)}: {label(message)}: {problem}"
+        for message in french
+        if message.id and message.string
+        for problem in placeholder_problems(message)
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -102,8 +115,11 @@ def test_the_compiled_catalogue_matches_the_po(french):
     if not FRENCH_MO.exists():
         pytest.fail(f"{FRENCH_MO.relative_to(ROOT)} is missing: run `make translations`")
     compiled, written = translations(compiled_french_catalogue()), translations(french)
-    stale = sorted(str(key[1]) for key in written.keys() ^ compiled.keys()
-                   | {key for key in written.keys() & compiled.keys() if written[key] != compiled[key]})
+    stale = sorted(
+        str(key[1])
+        for key in written.keys() ^ compiled.keys()
+        | {key for key in written.keys() & compiled.keys() if written[key] != compiled[key]}
+    )
     assert not stale, "the .mo is older than the .po: run `make translations`\n" + "\n".join(stale[:20])
 
 
@@ -114,9 +130,11 @@ def test_gettext_functions_are_imported_under_names_babel_extracts():
     for path in python_sources():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module == "flask_babel":
-                unknown += [f"{path.relative_to(ROOT)}:{node.lineno}: {alias.asname or alias.name}"
-                            for alias in node.names
-                            if alias.name in GETTEXT_FUNCTIONS and (alias.asname or alias.name) not in keywords]
+                unknown += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: {alias.asname or alias.name}"
+                    for alias in node.names
+                    if alias.name in GETTEXT_FUNCTIONS and (alias.asname or alias.name) not in keywords
+                ]
     assert not unknown, "add these names to BABEL_KEYWORDS in the Makefile:\n" + "\n".join(unknown)
 
 
@@ -127,6 +145,9 @@ def test_no_gettext_call_inside_an_f_string():
     for path in python_sources():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.JoinedStr):
-                hidden += [f"{path.relative_to(ROOT)}:{call.lineno}" for call in ast.walk(node)
-                           if isinstance(call, ast.Call) and getattr(call.func, "id", None) in keywords]
+                hidden += [
+                    f"{path.relative_to(ROOT)}:{call.lineno}"
+                    for call in ast.walk(node)
+                    if isinstance(call, ast.Call) and getattr(call.func, "id", None) in keywords
+                ]
     assert not hidden, "move these gettext calls out of their f-string:\n" + "\n".join(hidden)

@@ -20,17 +20,33 @@ PAGES = {
     "anonymous": ["/", "/courses", "/courses/{slug}", "/verify", "/verify/{code}"],
     "learner": ["/", "/courses/{slug}", "/my/trainings", "/profile", "/sessions/{session_id}/enrol"],
     "trainer": ["/", "/trainer", "/trainer/sessions/{session_id}", "/trainer/slots/{slot_id}"],
-    "admin": ["/", "/admin/", "/admin/users", "/admin/users/{learner_id}", "/admin/courses",
-              "/admin/courses/{course_id}", "/admin/courses/{course_id}/edit", "/admin/sessions/{session_id}",
-              "/admin/sessions/{session_id}/certificates", "/admin/enrolments/pending", "/admin/bpf",
-              "/admin/exports", "/admin/audit"],
+    "admin": [
+        "/",
+        "/admin/",
+        "/admin/users",
+        "/admin/users/{learner_id}",
+        "/admin/courses",
+        "/admin/courses/{course_id}",
+        "/admin/courses/{course_id}/edit",
+        "/admin/sessions/{session_id}",
+        "/admin/sessions/{session_id}/certificates",
+        "/admin/enrolments/pending",
+        "/admin/bpf",
+        "/admin/exports",
+        "/admin/audit",
+    ],
 }
 
 
 def urls(french_course) -> dict:
-    values = {"slug": french_course["course"].slug, "code": french_course["certificate"].code,
-              "session_id": french_course["session"].id, "slot_id": french_course["slot"].id,
-              "course_id": french_course["course"].id, "learner_id": french_course["learner"].id}
+    values = {
+        "slug": french_course["course"].slug,
+        "code": french_course["certificate"].code,
+        "session_id": french_course["session"].id,
+        "slot_id": french_course["slot"].id,
+        "course_id": french_course["course"].id,
+        "learner_id": french_course["learner"].id,
+    }
     return {role: [url.format(**values) for url in role_urls] for role, role_urls in PAGES.items()}
 
 
@@ -99,17 +115,34 @@ def test_a_french_learner_gets_the_convocation_in_french(client, auth, french_pe
 def test_the_french_certificate_pdf_reads_french(app, english_sentences, tmp_path):
     with app.app_context():
         data = certificate_data(
-            learner_name="Léa Martin", course_title="Thérapie génique : conception de vecteurs AAV",
-            course_track="research", course_objectives=["Choisir un sérotype AAV"], course_version=2,
-            session_start=datetime(2026, 12, 2, 8, 0, tzinfo=UTC), session_end=datetime(2026, 12, 3, 16, 0, tzinfo=UTC),
-            place="Genopole Campus 1, Evry", trainers=["Thomas Petit"], hours_attended=Decimal("10.5"),
-            hours_scheduled=Decimal("14"), issued_at=datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
-            serial="GT-2026-000042-1", code="Lc9dQw3xT0pZ_rA7mV2kYg", locale="fr")
+            learner_name="Léa Martin",
+            course_title="Thérapie génique : conception de vecteurs AAV",
+            course_track="research",
+            course_objectives=["Choisir un sérotype AAV"],
+            course_version=2,
+            session_start=datetime(2026, 12, 2, 8, 0, tzinfo=UTC),
+            session_end=datetime(2026, 12, 3, 16, 0, tzinfo=UTC),
+            place="Genopole Campus 1, Evry",
+            trainers=["Thomas Petit"],
+            hours_attended=Decimal("10.5"),
+            hours_scheduled=Decimal("14"),
+            issued_at=datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
+            serial="GT-2026-000042-1",
+            code="Lc9dQw3xT0pZ_rA7mV2kYg",
+            locale="fr",
+        )
         text = pdf_text(render_certificate(data), tmp_path)
 
-    for french in ("Certificat de réalisation", "GenoTher Training certifie que", "a suivi l'action de formation",
-                   "Filière Recherche", "10,5 h suivies sur 14 h prévues", "2–3 décembre 2026", "FORMATEUR",
-                   "un document modifié échoue à la vérification"):
+    for french in (
+        "Certificat de réalisation",
+        "GenoTher Training certifie que",
+        "a suivi l'action de formation",
+        "Filière Recherche",
+        "10,5 h suivies sur 14 h prévues",
+        "2–3 décembre 2026",
+        "FORMATEUR",
+        "un document modifié échoue à la vérification",
+    ):
         assert french in text, f"{french!r} is not on the certificate"
     assert not english_in(text, english_sentences)
 
@@ -118,7 +151,13 @@ def test_the_attendance_sheet_of_a_french_course_reads_french(app, french_course
     pdf = render_sheet(french_course["session"])
     text = pdf_text(pdf, tmp_path)
 
-    for french in ("Feuille d'émargement / Attendance sheet", "Code du travail, art. R6332-26", "Stagiaire",
-                   "Signature du formateur", "Pas encore signée", "2 décembre 2030 — 2 demi-journées, 7 h"):
+    for french in (
+        "Feuille d'émargement / Attendance sheet",
+        "Code du travail, art. R6332-26",
+        "Stagiaire",
+        "Signature du formateur",
+        "Pas encore signée",
+        "2 décembre 2030 — 2 demi-journées, 7 h",
+    ):
         assert french in text, f"{french!r} is not on the sheet"
     assert not english_in(text, english_sentences)

@@ -20,13 +20,16 @@ def home(client, **headers) -> tuple[str, str]:
     return html.split('<html lang="', 1)[1].split('"', 1)[0], "fr" if FRENCH in text else "en"
 
 
-@pytest.mark.parametrize("accept_language,expected", [
-    ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
-    ("en-GB,en;q=0.9", "en"),
-    ("de-DE,de;q=0.9,en;q=0.5", "en"),
-    ("de-DE", "fr"),  # nothing we speak: the default, French
-    ("", "fr"),
-])
+@pytest.mark.parametrize(
+    "accept_language,expected",
+    [
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+        ("en-GB,en;q=0.9", "en"),
+        ("de-DE,de;q=0.9,en;q=0.5", "en"),
+        ("de-DE", "fr"),  # nothing we speak: the default, French
+        ("", "fr"),
+    ],
+)
 def test_a_visitor_gets_the_browsers_language_or_french(client, accept_language, expected):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = accept_language
     assert home(client) == (expected, expected)

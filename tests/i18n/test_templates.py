@@ -20,20 +20,23 @@ def test_templates_have_no_bare_text(env):
     assert not found, "wrap these in _() or ngettext():\n" + "\n".join(map(str, found))
 
 
-@pytest.mark.parametrize("source,expected", [
-    ("<p>Your seat is confirmed.</p>", ["text: Your seat is confirmed"]),
-    ("<p>{{ _('Your seat is confirmed.') }} {{ name }}</p>", []),
-    ("<p>\n\n  Hello {{ name }}</p>", ["text: Hello"]),
-    ('<input placeholder="Your name">', ["placeholder: Your name"]),
-    ('<button aria-label="Close" title="{{ _(\'Close\') }}"></button>', ["aria-label: Close"]),
-    ('<img alt="{{ _(\'Logo\') }}" src="x.svg">', []),
-    ('<p>{% if x %}Hello{% endif %}</p>', ["text: Hello"]),
-    ("{% trans %}Hello {{ name }}{% endtrans %}", []),
-    ("<p>GenoTher <b>Training</b> · Genopole, Evry — PDF, CSV</p>", []),
-    ("<p>formation@genother.example, https://genother.example/verify</p>", []),
-    ('<h1><span lang="fr">Feuille d\'émargement</span> / <span lang="{{ l }}">Sheet</span></h1>', ["text: Sheet"]),
-    ("<script>const label = 'Hello';</script><!-- a note --><p>{# a note #}</p>", []),
-])
+@pytest.mark.parametrize(
+    "source,expected",
+    [
+        ("<p>Your seat is confirmed.</p>", ["text: Your seat is confirmed"]),
+        ("<p>{{ _('Your seat is confirmed.') }} {{ name }}</p>", []),
+        ("<p>\n\n  Hello {{ name }}</p>", ["text: Hello"]),
+        ('<input placeholder="Your name">', ["placeholder: Your name"]),
+        ('<button aria-label="Close" title="{{ _(\'Close\') }}"></button>', ["aria-label: Close"]),
+        ('<img alt="{{ _(\'Logo\') }}" src="x.svg">', []),
+        ("<p>{% if x %}Hello{% endif %}</p>", ["text: Hello"]),
+        ("{% trans %}Hello {{ name }}{% endtrans %}", []),
+        ("<p>GenoTher <b>Training</b> · Genopole, Evry — PDF, CSV</p>", []),
+        ("<p>formation@genother.example, https://genother.example/verify</p>", []),
+        ('<h1><span lang="fr">Feuille d\'émargement</span> / <span lang="{{ l }}">Sheet</span></h1>', ["text: Sheet"]),
+        ("<script>const label = 'Hello';</script><!-- a note --><p>{# a note #}</p>", []),
+    ],
+)
 def test_the_check_finds_words_outside_gettext(env, source, expected):
     found = bare_text_of(env, "sample.html", source)
     assert [f"{item.where}: {' '.join(item.words)}" for item in found] == expected

@@ -90,12 +90,21 @@ def ended_session(trainer, learners: int, prefix: str) -> CourseSession:
     each has earned a certificate. Needs an app context with the factories bound."""
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
     slot = Slot(starts_at=start, ends_at=start + timedelta(hours=3, minutes=30), hours=Decimal("3.5"))
-    session = SessionFactory(trainers=[trainer], starts_at=start, ends_at=slot.ends_at, capacity=learners,
-                             seats_taken=learners, enrolment_deadline=start - timedelta(days=5),
-                             cancellation_deadline=start - timedelta(days=3), slots=[slot])
+    session = SessionFactory(
+        trainers=[trainer],
+        starts_at=start,
+        ends_at=slot.ends_at,
+        capacity=learners,
+        seats_taken=learners,
+        enrolment_deadline=start - timedelta(days=5),
+        cancellation_deadline=start - timedelta(days=3),
+        slots=[slot],
+    )
     people = [UserFactory(email=f"{prefix}{n:03d}@example.org") for n in range(learners)]
-    db.session.add_all(Enrolment(session=session, user=person, status=EnrolmentStatus.CONFIRMED, confirmed_at=start)
-                       for person in people)
+    db.session.add_all(
+        Enrolment(session=session, user=person, status=EnrolmentStatus.CONFIRMED, confirmed_at=start)
+        for person in people
+    )
     db.session.commit()
     mark_all_present(trainer, session.slots[0])
     db.session.commit()
@@ -115,15 +124,28 @@ class Issued:
 def issued(session_id: int) -> Issued:
     """Count, for a session, valid certificates per confirmed enrolment, certificate rows, distinct
     serials and `certificate.issued` audit rows. Needs an app context."""
-    enrolments = db.session.scalars(sa.select(Enrolment.id).where(
-        Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)).all()
-    certificates = db.session.execute(sa.select(Certificate.id, Certificate.enrolment_id, Certificate.serial,
-                                                Certificate.status).join(Enrolment)
-                                      .where(Enrolment.session_id == session_id)).all()
+    enrolments = db.session.scalars(
+        sa.select(Enrolment.id).where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
+    ).all()
+    certificates = db.session.execute(
+        sa.select(Certificate.id, Certificate.enrolment_id, Certificate.serial, Certificate.status)
+        .join(Enrolment)
+        .where(Enrolment.session_id == session_id)
+    ).all()
     valid = {enrolment: 0 for enrolment in enrolments}
     for _id, enrolment, _serial, status in certificates:
         valid[enrolment] += status is CertificateStatus.VALID
-    audit = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "certificate.issued", AuditEntry.object_type == "certificates",
-        AuditEntry.object_id.in_([str(c.id) for c in certificates]))) if certificates else 0
+    audit = (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(
+                AuditEntry.action == "certificate.issued",
+                AuditEntry.object_type == "certificates",
+                AuditEntry.object_id.in_([str(c.id) for c in certificates]),
+            )
+        )
+        if certificates
+        else 0
+    )
     return Issued(valid, len(certificates), len({c.serial for c in certificates}), audit)

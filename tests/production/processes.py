@@ -30,15 +30,31 @@ def app_environment(database_url: str, redis_url: str, **extra: str) -> dict[str
     """
     # Like a unit's environment: only what is written here, whatever the test runner's shell holds.
     env = {key: value for key, value in os.environ.items() if key in INHERITED}
-    return {**env, "GENOTHER_ENV": "development", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url, "MAIL_BACKEND": "log",
-            "LOG_LEVEL": "WARNING", "BASE_URL": "http://training.test", "PYTHONPATH": str(ROOT), **extra}
+    return {
+        **env,
+        "GENOTHER_ENV": "development",
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "MAIL_BACKEND": "log",
+        "LOG_LEVEL": "WARNING",
+        "BASE_URL": "http://training.test",
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
 
 
 def flask_db_upgrade(env: dict[str, str]) -> None:
     """Build the schema as an operator does: `flask --app wsgi db upgrade`."""
-    result = subprocess.run([VENV_BIN / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [VENV_BIN / "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if result.returncode:
         raise RuntimeError(f"flask db upgrade failed:\n{result.stderr[-3000:]}")
 
@@ -123,22 +139,42 @@ def wait_until_serving(instance: Instance, timeout: float = 30) -> None:
                     return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"{instance.process.name} did not answer within {timeout} s:\n"
-                       f"{instance.process.output()[-3000:]}")
+    raise RuntimeError(
+        f"{instance.process.name} did not answer within {timeout} s:\n{instance.process.output()[-3000:]}"
+    )
 
 
-def celery_worker(name: str, env: dict[str, str], logs: Path, *, app: str = "training.celery_worker",
-                  concurrency: int = 2) -> contextlib.AbstractContextManager[Process]:
+def celery_worker(
+    name: str, env: dict[str, str], logs: Path, *, app: str = "training.celery_worker", concurrency: int = 2
+) -> contextlib.AbstractContextManager[Process]:
     """A Celery worker as the worker unit runs it (prefork pool), under its own node name.
 
     Stopping it may end with SIGKILL: at a warm shutdown a pool process sometimes waits up to
     30 s for the main process to count its last results (billiard's _ensure_messages_consumed).
     The tests have checked the database by then, and nothing is lost: tasks are acknowledged
     only when done (acks_late)."""
-    return running(name, [
-        VENV_BIN / "celery", "-A", app, "worker", "--pool", "prefork", "--concurrency", str(concurrency),
-        "--loglevel", "INFO", "--hostname", f"{name}@%h", "--without-mingle", "--without-gossip",
-    ], env, logs, stop_timeout=8)
+    return running(
+        name,
+        [
+            VENV_BIN / "celery",
+            "-A",
+            app,
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"{name}@%h",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env,
+        logs,
+        stop_timeout=8,
+    )
 
 
 def wait_until_ready(worker: Process, timeout: float = 30) -> None:

@@ -45,8 +45,9 @@ def deployment(tmp_path_factory):
     """PostgreSQL, Redis and one gunicorn for the admin's pages; each test starts its workers."""
     logs = tmp_path_factory.mktemp("killed-worker")
     with contextlib.ExitStack() as stack:
-        shared = stack.enter_context(backend(13, WEB_CONCURRENCY="1", GUNICORN_THREADS="4",
-                                             CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT)))
+        shared = stack.enter_context(
+            backend(13, WEB_CONCURRENCY="1", GUNICORN_THREADS="4", CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
+        )
         web = stack.enter_context(gunicorn("web", shared.env, logs))
         wait_until_serving(web)
         yield shared, web.url, logs
@@ -70,8 +71,9 @@ def start_bulk_issue(deployment, prefix: str) -> tuple[int, int]:
 def committed(shared, session_id: int) -> int:
     """The session's certificates other connections can see."""
     with shared.context():
-        return db.session.scalar(sa.select(sa.func.count(Certificate.id)).join(Enrolment)
-                                 .where(Enrolment.session_id == session_id))
+        return db.session.scalar(
+            sa.select(sa.func.count(Certificate.id)).join(Enrolment).where(Enrolment.session_id == session_id)
+        )
 
 
 def wait_for_some(shared, session_id: int, timeout: float = 60) -> None:
@@ -135,9 +137,11 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(deployment):
 
     assert_every_learner_holds_one_certificate(shared, session_id, batch)
     assert "Task training.certificates.tasks.issue_batch[" in second.output()  # the same message, delivered again
-    print(f"\nworker group killed {killed_at - clicked:.1f} s after the click, with {before} of {LEARNERS} "
-          f"certificates committed; a new worker finished {finished_at - killed_at:.1f} s later "
-          f"(visibility timeout {VISIBILITY_TIMEOUT} s): {LEARNERS} certificates, no duplicate")
+    print(
+        f"\nworker group killed {killed_at - clicked:.1f} s after the click, with {before} of {LEARNERS} "
+        f"certificates committed; a new worker finished {finished_at - killed_at:.1f} s later "
+        f"(visibility timeout {VISIBILITY_TIMEOUT} s): {LEARNERS} certificates, no duplicate"
+    )
 
 
 def test_a_killed_pool_process_is_replaced_and_the_task_requeued_at_once(deployment):
@@ -158,5 +162,7 @@ def test_a_killed_pool_process_is_replaced_and_the_task_requeued_at_once(deploym
     log = worker.output()
     assert "WorkerLostError" in log
     assert len(re.findall(r"tasks\.issue_batch\[[^]]+\] received", log)) == 2  # given again by the same worker
-    print(f"\npool process killed with {before} of {LEARNERS} certificates committed; the worker requeued the "
-          f"task and finished {finished_at - killed_at:.1f} s later (default visibility timeout, not waited for)")
+    print(
+        f"\npool process killed with {before} of {LEARNERS} certificates committed; the worker requeued the "
+        f"task and finished {finished_at - killed_at:.1f} s later (default visibility timeout, not waited for)"
+    )

@@ -52,8 +52,9 @@ def site(tmp_path_factory):
     """Two gunicorn instances and a Celery worker sharing one PostgreSQL database and one Redis."""
     logs = tmp_path_factory.mktemp("two-instances")
     with contextlib.ExitStack() as stack:
-        shared = stack.enter_context(backend(14, SIGN_IN_RATE_LIMIT=f"{SIGN_IN_LIMIT} per minute",
-                                             WEB_CONCURRENCY="2", GUNICORN_THREADS="4"))
+        shared = stack.enter_context(
+            backend(14, SIGN_IN_RATE_LIMIT=f"{SIGN_IN_LIMIT} per minute", WEB_CONCURRENCY="2", GUNICORN_THREADS="4")
+        )
         a = stack.enter_context(gunicorn("a", shared.env, logs))
         b = stack.enter_context(gunicorn("b", shared.env, logs))
         worker = stack.enter_context(celery_worker("worker", shared.env, logs, concurrency=2))
@@ -82,8 +83,7 @@ def test_a_session_opened_on_one_instance_is_known_to_the_other(site):
 def test_fifty_enrolments_on_two_instances_never_oversell(site):
     with site.backend.context():
         session_id = SessionFactory(capacity=SEATS).id
-        tokens = [create_api_token(UserFactory(email=f"racer{n:02d}@example.org"), "race")[1]
-                  for n in range(LEARNERS)]
+        tokens = [create_api_token(UserFactory(email=f"racer{n:02d}@example.org"), "race")[1] for n in range(LEARNERS)]
         db.session.commit()
     urls = [f"{(site.a if n % 2 else site.b).url}/api/v1/sessions/{session_id}/enrolments" for n in range(LEARNERS)]
     barrier = threading.Barrier(LEARNERS)
@@ -99,16 +99,21 @@ def test_fifty_enrolments_on_two_instances_never_oversell(site):
     told = {a.body["id"]: a.body["waitlist_position"] for a in answers if a.body["status"] == "waitlisted"}
     assert sorted(told.values()) == list(range(1, LEARNERS - SEATS + 1))
     with site.backend.context():
-        rows = db.session.execute(sa.select(Enrolment.id, Enrolment.status).where(Enrolment.session_id == session_id)
-                                  .order_by(Enrolment.waitlisted_at, Enrolment.id)).all()
+        rows = db.session.execute(
+            sa.select(Enrolment.id, Enrolment.status)
+            .where(Enrolment.session_id == session_id)
+            .order_by(Enrolment.waitlisted_at, Enrolment.id)
+        ).all()
         seats_taken = db.session.get(CourseSession, session_id).seats_taken
     confirmed = [i for i, status in rows if status is EnrolmentStatus.CONFIRMED]
     waitlisted = [i for i, status in rows if status is EnrolmentStatus.WAITLISTED]
     assert (len(confirmed), len(waitlisted), seats_taken) == (SEATS, LEARNERS - SEATS, SEATS)
     assert [told[i] for i in waitlisted] == list(range(1, LEARNERS - SEATS + 1))
     slowest = max(a.seconds for a in answers)
-    print(f"\n50 enrolments over A and B: {len(confirmed)} confirmed, {len(waitlisted)} waitlisted, "
-          f"slowest answer {slowest * 1000:.0f} ms")
+    print(
+        f"\n50 enrolments over A and B: {len(confirmed)} confirmed, {len(waitlisted)} waitlisted, "
+        f"slowest answer {slowest * 1000:.0f} ms"
+    )
 
 
 def test_a_sign_in_limit_reached_on_one_instance_holds_on_the_other(site):
@@ -144,8 +149,10 @@ def test_the_worker_issues_certificates_while_both_instances_keep_answering(site
     during = [t for t in timings if t.started < done_at]
     assert len(during) >= 20, "the batch ended before the traffic could overlap it"
     on_a, on_b = ([t for t in during if t.url.startswith(f"{i.url}/")] for i in (site.a, site.b))
-    print(f"\ncatalogue GETs while the worker rendered {CERTIFICATES} certificates: {latency_figures(during)}; "
-          f"on A: {latency_figures(on_a)}; on B: {latency_figures(on_b)}")
+    print(
+        f"\ncatalogue GETs while the worker rendered {CERTIFICATES} certificates: {latency_figures(during)}; "
+        f"on A: {latency_figures(on_a)}; on B: {latency_figures(on_b)}"
+    )
     print(f"all {len(timings)} catalogue GETs: {latency_figures(timings)}")
 
     with site.backend.context():

@@ -71,5 +71,7 @@ def latency_figures(timings: list[Timing]) -> str:
     """Count, median, 95th percentile and maximum latency, in milliseconds."""
     seconds = sorted(t.seconds for t in timings)
     p95 = seconds[min(len(seconds) - 1, round(0.95 * (len(seconds) - 1)))]
-    return (f"n={len(seconds)} p50={statistics.median(seconds) * 1000:.0f} ms "
-            f"p95={p95 * 1000:.0f} ms max={seconds[-1] * 1000:.0f} ms")
+    return (
+        f"n={len(seconds)} p50={statistics.median(seconds) * 1000:.0f} ms "
+        f"p95={p95 * 1000:.0f} ms max={seconds[-1] * 1000:.0f} ms"
+    )

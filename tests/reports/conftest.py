@@ -29,14 +29,19 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def make_session(course: Course, slots: list[tuple[datetime, datetime, str]], trainers=(),
-                 cancelled: bool = False) -> CourseSession:
+def make_session(
+    course: Course, slots: list[tuple[datetime, datetime, str]], trainers=(), cancelled: bool = False
+) -> CourseSession:
     """A session of `course` made of the given half-days (start, end, hours), saved with its slots."""
     session = SessionFactory(
-        course=course, trainers=list(trainers), starts_at=slots[0][0], ends_at=slots[-1][1],
+        course=course,
+        trainers=list(trainers),
+        starts_at=slots[0][0],
+        ends_at=slots[-1][1],
         status=SessionStatus.CANCELLED if cancelled else SessionStatus.SCHEDULED,
         cancelled_at=slots[0][0] - timedelta(days=1) if cancelled else None,
-        slots=[Slot(starts_at=start, ends_at=end, hours=Decimal(hours)) for start, end, hours in slots])
+        slots=[Slot(starts_at=start, ends_at=end, hours=Decimal(hours)) for start, end, hours in slots],
+    )
     db.session.commit()
     return session
 
@@ -48,9 +53,16 @@ def enrol(session: CourseSession, user, status: EnrolmentStatus = EnrolmentStatu
 
 def mark(enrolment: Enrolment, slot: Slot, status: MarkStatus, by, note: str = "") -> AttendanceMark:
     """A trainer's mark, made ten minutes into the half-day."""
-    row = AttendanceMark(session_id=enrolment.session_id, enrolment_id=enrolment.id, slot_id=slot.id, status=status,
-                         note=note, method=MarkMethod.TRAINER, marked_by_id=by.id,
-                         marked_at=slot.starts_at + timedelta(minutes=10))
+    row = AttendanceMark(
+        session_id=enrolment.session_id,
+        enrolment_id=enrolment.id,
+        slot_id=slot.id,
+        status=status,
+        note=note,
+        method=MarkMethod.TRAINER,
+        marked_by_id=by.id,
+        marked_at=slot.starts_at + timedelta(minutes=10),
+    )
     db.session.add(row)
     db.session.commit()
     return row

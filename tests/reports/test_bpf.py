@@ -38,17 +38,33 @@ def year_2025(ctx):
     gmp = CourseFactory(title="GMP production", track=Track.BIOMANUFACTURING, format=CourseFormat.HYBRID)
     remote = CourseFactory(title="Remote course", track=Track.ENTREPRENEURSHIP, format=CourseFormat.REMOTE)
     monday, tuesday = date(2025, 3, 10), date(2025, 3, 11)
-    s1 = make_session(aav, [(paris(monday, 9), paris(monday, 12, 30), "3.5"),
-                            (paris(monday, 13, 30), paris(monday, 17), "3.5"),
-                            (paris(tuesday, 9), paris(tuesday, 12, 30), "3.5")], trainers=trainers[:2])
+    s1 = make_session(
+        aav,
+        [
+            (paris(monday, 9), paris(monday, 12, 30), "3.5"),
+            (paris(monday, 13, 30), paris(monday, 17), "3.5"),
+            (paris(tuesday, 9), paris(tuesday, 12, 30), "3.5"),
+        ],
+        trainers=trainers[:2],
+    )
     for enrolment, pattern in ((enrol(s1, lea), (P, P, P)), (enrol(s1, omar), (P, A, L))):
         for slot, status in zip(s1.slots, pattern, strict=True):
             mark(enrolment, slot, status, trainers[0])
-    cancelled = make_session(remote, [(paris(date(2025, 6, 2), 9), paris(date(2025, 6, 2), 12, 30), "3.5")],
-                             trainers=trainers[2:], cancelled=True)
+    cancelled = make_session(
+        remote,
+        [(paris(date(2025, 6, 2), 9), paris(date(2025, 6, 2), 12, 30), "3.5")],
+        trainers=trainers[2:],
+        cancelled=True,
+    )
     mark(enrol(cancelled, lea), cancelled.slots[0], P, trainers[2])
-    eve = make_session(gmp, [(utc(2025, 12, 31, 21), utc(2025, 12, 31, 22, 30), "1.5"),
-                             (utc(2025, 12, 31, 23, 30), utc(2026, 1, 1, 1, 30), "2")], trainers=trainers[2:])
+    eve = make_session(
+        gmp,
+        [
+            (utc(2025, 12, 31, 21), utc(2025, 12, 31, 22, 30), "1.5"),
+            (utc(2025, 12, 31, 23, 30), utc(2026, 1, 1, 1, 30), "2"),
+        ],
+        trainers=trainers[2:],
+    )
     omar_eve, lea_eve = enrol(eve, omar), enrol(eve, lea)
     for slot in eve.slots:
         mark(omar_eve, slot, P, trainers[2])
@@ -64,10 +80,17 @@ def test_a_year_counted_by_hand(year_2025):
     figures = bpf_figures(2025)
     assert (figures.trainees, figures.persons, figures.hours) == (3, 2, Decimal("19"))
     assert lines(figures.by_category) == {
-        "employee": (1, Decimal("10.5")), "job_seeker": (0, 0), "self_funded": (0, 0),
-        "student": (2, Decimal("8.5")), "other": (0, 0)}
+        "employee": (1, Decimal("10.5")),
+        "job_seeker": (0, 0),
+        "self_funded": (0, 0),
+        "student": (2, Decimal("8.5")),
+        "other": (0, 0),
+    }
     assert lines(figures.by_track) == {
-        "research": (2, Decimal("17.5")), "biomanufacturing": (1, Decimal("1.5")), "entrepreneurship": (0, 0)}
+        "research": (2, Decimal("17.5")),
+        "biomanufacturing": (1, Decimal("1.5")),
+        "entrepreneurship": (0, 0),
+    }
     assert lines(figures.by_format) == {"remote": (1, Decimal("1.5")), "in_person": (2, Decimal("17.5"))}
     assert figures.checked and [c.figure for c in figures.checks] == ["trainees", "hours"]
 
@@ -76,16 +99,21 @@ def test_trainers_count_each_held_half_day_for_each_trainer(year_2025):
     figures = bpf_figures(2025)
     taught = {line.name: (line.half_days, line.hours) for line in figures.trainers}
     # Marc taught only the cancelled session and the New Year's Eve half-days: one in 2025.
-    assert taught == {"Anne Roy": (3, Decimal("10.5")), "Marc Blanc": (1, Decimal("1.5")),
-                      "Thomas Petit": (3, Decimal("10.5"))}
+    assert taught == {
+        "Anne Roy": (3, Decimal("10.5")),
+        "Marc Blanc": (1, Decimal("1.5")),
+        "Thomas Petit": (3, Decimal("10.5")),
+    }
     assert figures.trainer_hours == Decimal("22.5")
 
 
 def test_only_half_days_already_held_count_as_taught(year_2025):
     during_the_first_afternoon = paris(date(2025, 3, 10), 15)
     figures = bpf_figures(2025, now=during_the_first_afternoon)
-    assert {line.name: line.hours for line in figures.trainers} == {"Anne Roy": Decimal("3.5"),
-                                                                    "Thomas Petit": Decimal("3.5")}
+    assert {line.name: line.hours for line in figures.trainers} == {
+        "Anne Roy": Decimal("3.5"),
+        "Thomas Petit": Decimal("3.5"),
+    }
 
 
 def test_a_half_day_starting_on_new_years_day_in_paris_counts_in_the_next_year(year_2025):
@@ -143,8 +171,11 @@ def test_the_csv_has_the_same_figures(client, signed_in_admin, year_2025):
     assert ["track", "Biomanufacturing", "1", "1.5", ""] in rows
     assert ["format", "In person", "2", "17.5", ""] in rows
     assert ["trainers", "Distinct trainers: 3", "", "", "22.5"] in rows
-    assert rows[-3:] == [["trainer", "Anne Roy", "", "", "10.5"], ["trainer", "Marc Blanc", "", "", "1.5"],
-                         ["trainer", "Thomas Petit", "", "", "10.5"]]
+    assert rows[-3:] == [
+        ["trainer", "Anne Roy", "", "", "10.5"],
+        ["trainer", "Marc Blanc", "", "", "1.5"],
+        ["trainer", "Thomas Petit", "", "", "10.5"],
+    ]
 
 
 def test_the_current_year_is_the_default(client, signed_in_admin):
@@ -153,8 +184,9 @@ def test_the_current_year_is_the_default(client, signed_in_admin):
     assert "No half-day was held this year yet." in html
 
 
-@pytest.mark.parametrize("url", ["/admin/bpf?year=abc", "/admin/bpf?year=1999", "/admin/bpf?year=-1",
-                                 "/admin/bpf.csv?year=20260"])
+@pytest.mark.parametrize(
+    "url", ["/admin/bpf?year=abc", "/admin/bpf?year=1999", "/admin/bpf?year=-1", "/admin/bpf.csv?year=20260"]
+)
 def test_a_bad_year_is_refused_with_a_sentence(client, signed_in_admin, url):
     response = client.get(url)
     html = response.get_data(as_text=True)
@@ -170,8 +202,11 @@ def _grow(year_2025, sessions: int, learners: int):
     for n in range(sessions):
         course = CourseFactory(track=list(Track)[n % 3], format=list(CourseFormat)[n % 3])
         day = date(2025, 4, 1) + timedelta(days=n)
-        session = make_session(course, [(paris(day, 9), paris(day, 12, 30), "3.5"),
-                                        (paris(day, 13, 30), paris(day, 17), "3.5")], trainers=[trainer])
+        session = make_session(
+            course,
+            [(paris(day, 9), paris(day, 12, 30), "3.5"), (paris(day, 13, 30), paris(day, 17), "3.5")],
+            trainers=[trainer],
+        )
         for m in range(learners):
             enrolment = enrol(session, UserFactory(category=list(LearnerCategory)[m % 5]))
             for slot in session.slots:

@@ -26,47 +26,65 @@ THIS_YEAR = datetime.now(PARIS).year
 # the year, the previous one too.
 YEARS = (THIS_YEAR - 1, THIS_YEAR)
 # The lines of each breakdown, in the order the page lists them.
-LINE_KEYS = {"category": [c.value for c in LearnerCategory], "track": [t.value for t in Track],
-             "format": ["remote", "in_person"]}
+LINE_KEYS = {
+    "category": [c.value for c in LearnerCategory],
+    "track": [t.value for t in Track],
+    "format": ["remote", "in_person"],
+}
 
 
 def hand_count(year: int) -> dict:
     """Every figure of `year`, counted in Python over every attendance mark, keyed like the page's lines."""
-    marks = db.session.scalars(sa.select(AttendanceMark).options(
-        joinedload(AttendanceMark.slot).joinedload(Slot.session).joinedload(CourseSession.course),
-        joinedload(AttendanceMark.enrolment).joinedload(Enrolment.user))).all()
+    marks = db.session.scalars(
+        sa.select(AttendanceMark).options(
+            joinedload(AttendanceMark.slot).joinedload(Slot.session).joinedload(CourseSession.course),
+            joinedload(AttendanceMark.enrolment).joinedload(Enrolment.user),
+        )
+    ).all()
     trainees, persons, hours = set(), set(), Decimal(0)
     enrolments = {dimension: defaultdict(set) for dimension in LINE_KEYS}
     hours_by = {dimension: Counter() for dimension in LINE_KEYS}
     for m in marks:
         session, course, user = m.slot.session, m.slot.session.course, m.enrolment.user
-        if (session.status is SessionStatus.CANCELLED or not m.status.counts_as_attended
-                or m.slot.starts_at.astimezone(PARIS).year != year):
+        if (
+            session.status is SessionStatus.CANCELLED
+            or not m.status.counts_as_attended
+            or m.slot.starts_at.astimezone(PARIS).year != year
+        ):
             continue
         trainees.add(m.enrolment_id)
         persons.add(user.id)
         hours += m.slot.hours
         remote = course.format in (CourseFormat.REMOTE, CourseFormat.HYBRID)
-        keys = {"category": user.category.value, "track": course.track.value,
-                "format": "remote" if remote else "in_person"}
+        keys = {
+            "category": user.category.value,
+            "track": course.track.value,
+            "format": "remote" if remote else "in_person",
+        }
         for dimension, key in keys.items():
             enrolments[dimension][key].add(m.enrolment_id)
             hours_by[dimension][key] += m.slot.hours
-    lines = {dimension: [(len(enrolments[dimension][key]), Decimal(hours_by[dimension][key])) for key in keys]
-             for dimension, keys in LINE_KEYS.items()}
+    lines = {
+        dimension: [(len(enrolments[dimension][key]), Decimal(hours_by[dimension][key])) for key in keys]
+        for dimension, keys in LINE_KEYS.items()
+    }
     return {"trainees": len(trainees), "persons": len(persons), "hours": hours, "trainers": taught(year), **lines}
 
 
 def taught(year: int) -> dict[str, tuple[int, Decimal]]:
     """Half-days held and hours taught per trainer name, counted slot by slot."""
     now = datetime.now(UTC)
-    sessions = db.session.scalars(sa.select(CourseSession).options(
-        selectinload(CourseSession.slots), selectinload(CourseSession.trainers))).all()
+    sessions = db.session.scalars(
+        sa.select(CourseSession).options(selectinload(CourseSession.slots), selectinload(CourseSession.trainers))
+    ).all()
     half_days, hours = Counter(), Counter()
     for session in sessions:
         for slot in session.slots:
-            if (session.status is not SessionStatus.CANCELLED and slot.ends_at < now
-                    and slot.starts_at.astimezone(PARIS).year == year):
+            if (
+                session.status is not SessionStatus.CANCELLED
+                and slot.ends_at < now
+                and slot.starts_at.astimezone(PARIS).year == year
+            ):
                 for trainer in session.trainers:
                     half_days[trainer.name] += 1
                     hours[trainer.name] += slot.hours

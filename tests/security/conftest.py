@@ -18,13 +18,24 @@ def crowd(people):  # noqa: F811
     waiting, so that cancelling, approving or a new capacity moves seats and the waitlist."""
     session = people["session"]
     now = datetime.now(UTC)
-    chloe, noor, yael = (UserFactory(name=name, email=email) for name, email in (
-        ("Chloé Dumas", "chloe.dumas@example.org"), ("Noor Haddad", "noor.haddad@example.org"),
-        ("Yael Cohen", "yael.cohen@example.org")))
+    chloe, noor, yael = (
+        UserFactory(name=name, email=email)
+        for name, email in (
+            ("Chloé Dumas", "chloe.dumas@example.org"),
+            ("Noor Haddad", "noor.haddad@example.org"),
+            ("Yael Cohen", "yael.cohen@example.org"),
+        )
+    )
     db.session.add(Enrolment(session=session, user=chloe, status=EnrolmentStatus.CONFIRMED, confirmed_at=now))
     for minutes, person in enumerate((noor, yael)):
-        db.session.add(Enrolment(session=session, user=person, status=EnrolmentStatus.WAITLISTED,
-                                 waitlisted_at=now - timedelta(minutes=10 - minutes)))
+        db.session.add(
+            Enrolment(
+                session=session,
+                user=person,
+                status=EnrolmentStatus.WAITLISTED,
+                waitlisted_at=now - timedelta(minutes=10 - minutes),
+            )
+        )
     session.capacity, session.seats_taken = 2, 2
     db.session.commit()
     return people

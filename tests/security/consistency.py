@@ -33,8 +33,10 @@ SELECT s.id FROM sessions s
 WHERE s.seats_taken < s.capacity
   AND EXISTS (SELECT 1 FROM enrolments e WHERE e.session_id = s.id AND e.status = 'waitlisted')
 """
-AUDIT_ROWS = "SELECT id, at, actor_id, actor_label, action, object_type, object_id, before, after, reason " \
-             "FROM audit_log WHERE id <= :last ORDER BY id"
+AUDIT_ROWS = (
+    "SELECT id, at, actor_id, actor_label, action, object_type, object_id, before, after, reason "
+    "FROM audit_log WHERE id <= :last ORDER BY id"
+)
 
 
 class AuditWatch:

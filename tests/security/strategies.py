@@ -18,20 +18,54 @@ from tests.security.html_forms import Field
 NEW_PASSWORD = "Viral vectors need patience 2026"
 LONG_TEXT = "GenoTher " * 1200  # about 10 kB
 EDGES = [
-    "", "   ", "\t\n", "0", "-1", str(2**63), str(-(2**63) - 1), "1e309", "NaN", "0.0000001", "12,5",
-    "2026-02-30", "2026-13-01", "0001-01-01", "9999-12-31", "2026-02-28T24:00", "25:61", "99:99",
-    LONG_TEXT, "a\x00b", "\x00", "\u202etxt.exe\u202c", "مرحبا بالعالم", "שלום עולם", "Thérapie génique 🧬",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "{{7*7}}", "{% raw %}x{% endraw %}", "${7*7}",
-    "' OR 1=1--", "\"; DROP TABLE users;--", "=cmd|' /C calc'!A0", "../../etc/passwd", "//evil.example/",
-    "https://evil.example/", "javascript:alert(1)", "%00", "é" * 600,
+    "",
+    "   ",
+    "\t\n",
+    "0",
+    "-1",
+    str(2**63),
+    str(-(2**63) - 1),
+    "1e309",
+    "NaN",
+    "0.0000001",
+    "12,5",
+    "2026-02-30",
+    "2026-13-01",
+    "0001-01-01",
+    "9999-12-31",
+    "2026-02-28T24:00",
+    "25:61",
+    "99:99",
+    LONG_TEXT,
+    "a\x00b",
+    "\x00",
+    "\u202etxt.exe\u202c",
+    "مرحبا بالعالم",
+    "שלום עולם",
+    "Thérapie génique 🧬",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "{{7*7}}",
+    "{% raw %}x{% endraw %}",
+    "${7*7}",
+    "' OR 1=1--",
+    '"; DROP TABLE users;--',
+    "=cmd|' /C calc'!A0",
+    "../../etc/passwd",
+    "//evil.example/",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "%00",
+    "é" * 600,
 ]
 UNICODE = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
 TODAY = date.today()
 DAYS = st.dates(TODAY - timedelta(days=60), TODAY + timedelta(days=90))
 DEADLINES = st.dates(TODAY - timedelta(days=5), TODAY + timedelta(days=14))
 HOURS = st.sampled_from(["08:30", "09:00", "12:30", "13:30", "17:00", "23:59", "00:00"])
-TEXTS = st.sampled_from(["Genome editing with CRISPR", "phone request", "Lab coat and ID card", "ok",
-                         "Contrôle qualité des vecteurs AAV"])
+TEXTS = st.sampled_from(
+    ["Genome editing with CRISPR", "phone request", "Lab coat and ID card", "ok", "Contrôle qualité des vecteurs AAV"]
+)
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -42,9 +76,17 @@ KIND_EDGES = {
     "datetime": ["0001-01-01T00:00", "9999-12-31T23:59", "2026-03-29T02:30", "2026-10-25T02:30", "2026-02-30T10:00"],
     "number": ["0", "-1", "-0", "2147483648", str(2**63), "1e309", "NaN", "Infinity", "0x10", "1_000", "٣"],
 }
-KIND_OF_EDGES = {"DateField": "date", "date": "date", "TimeField": "time", "time": "time",
-                 "DateTimeLocalField": "datetime", "datetime-local": "datetime", "IntegerField": "number",
-                 "DecimalField": "number", "number": "number"}
+KIND_OF_EDGES = {
+    "DateField": "date",
+    "date": "date",
+    "TimeField": "time",
+    "time": "time",
+    "DateTimeLocalField": "datetime",
+    "datetime-local": "datetime",
+    "IntegerField": "number",
+    "DecimalField": "number",
+    "number": "number",
+}
 
 
 def edge_values(kind: str = "") -> st.SearchStrategy[str]:
@@ -94,9 +136,16 @@ def _by_kind(kind: str, options: list[str]) -> st.SearchStrategy:
 
 TEXT_KINDS = ("StringField", "TextAreaField", "EmailField", "text", "textarea", "email", "search")
 TEXT_EDGES = ["\x00", LONG_TEXT]
-BASELINE = {"DateField": (TODAY + timedelta(days=30)).isoformat(), "date": (TODAY + timedelta(days=30)).isoformat(),
-            "DateTimeLocalField": f"{TODAY + timedelta(days=7)}T09:00", "IntegerField": "5", "number": "5",
-            "DecimalField": "7", "BooleanField": "y", "checkbox": "y"}
+BASELINE = {
+    "DateField": (TODAY + timedelta(days=30)).isoformat(),
+    "date": (TODAY + timedelta(days=30)).isoformat(),
+    "DateTimeLocalField": f"{TODAY + timedelta(days=7)}T09:00",
+    "IntegerField": "5",
+    "number": "5",
+    "DecimalField": "7",
+    "BooleanField": "y",
+    "checkbox": "y",
+}
 
 
 def baseline_body(fields: list[Field]) -> dict:
@@ -107,8 +156,14 @@ def baseline_body(fields: list[Field]) -> dict:
             half = ("13:30", "17:00") if "afternoon" in spec.name else ("09:00", "12:30")
             body[spec.name] = half[1] if spec.name.endswith(("end", "ends")) else half[0]
         elif spec.name in ("email", "current", "password", "confirm", "slug", "next"):
-            body[spec.name] = {"email": "other.learner@example.org", "current": PASSWORD, "password": NEW_PASSWORD,
-                               "confirm": NEW_PASSWORD, "slug": "aav-design-2", "next": "/"}[spec.name]
+            body[spec.name] = {
+                "email": "other.learner@example.org",
+                "current": PASSWORD,
+                "password": NEW_PASSWORD,
+                "confirm": NEW_PASSWORD,
+                "slug": "aav-design-2",
+                "next": "/",
+            }[spec.name]
         elif spec.kind not in ("FileField", "file"):
             body[spec.name] = spec.options[0] if spec.options else BASELINE.get(spec.kind, "Genome editing")
     return body
@@ -118,8 +173,11 @@ def one_field_edges(fields: list[Field]) -> list[dict]:
     """The baseline body with one field at a time set to each edge of its kind (texts: NUL, 10 kB)."""
     baseline, bodies = baseline_body(fields), []
     for spec in fields:
-        edges = KIND_EDGES[KIND_OF_EDGES[spec.kind]] if spec.kind in KIND_OF_EDGES else (
-            TEXT_EDGES if spec.kind in TEXT_KINDS and not spec.options else [])
+        edges = (
+            KIND_EDGES[KIND_OF_EDGES[spec.kind]]
+            if spec.kind in KIND_OF_EDGES
+            else (TEXT_EDGES if spec.kind in TEXT_KINDS and not spec.options else [])
+        )
         bodies += [{**baseline, spec.name: edge} for edge in edges]
     return bodies
 

@@ -51,11 +51,28 @@ EXAMPLES = 20
 ORDER = ("anonymous", "learner", "trainer", "admin")
 # The access table posts a dead token to these; with a live one (see `fuzz_url`), the person
 # the link was made for uses them: a visitor following an emailed link, a learner scanning a QR code.
-TOKEN_ROLES = {"accounts.reset_password": "anonymous", "accounts.accept_invitation": "anonymous",
-               "attendance.confirm_check_in": "learner"}
-FIELD_KINDS = ("DateTimeLocalField", "DateField", "TimeField", "IntegerField", "DecimalField", "BooleanField",
-               "FileField", "EmailField", "PasswordField", "SelectMultipleField", "RadioField", "SelectField",
-               "HiddenField", "TextAreaField", "StringField")
+TOKEN_ROLES = {
+    "accounts.reset_password": "anonymous",
+    "accounts.accept_invitation": "anonymous",
+    "attendance.confirm_check_in": "learner",
+}
+FIELD_KINDS = (
+    "DateTimeLocalField",
+    "DateField",
+    "TimeField",
+    "IntegerField",
+    "DecimalField",
+    "BooleanField",
+    "FileField",
+    "EmailField",
+    "PasswordField",
+    "SelectMultipleField",
+    "RadioField",
+    "SelectField",
+    "HiddenField",
+    "TextAreaField",
+    "StringField",
+)
 NOT_SENT = ("SubmitField", "CSRFTokenField")
 
 
@@ -76,9 +93,11 @@ def role_for(endpoint: str) -> str:
 
 def fuzz_url(endpoint: str, rule: str, people: dict) -> str:
     """The access table's URL, with working tokens where the rule takes one."""
-    tokens = {"accounts.reset_password": lambda: make_token(people["learner"], "reset"),
-              "accounts.accept_invitation": lambda: make_token(people["learner"], "invite"),
-              "attendance.confirm_check_in": lambda: checkin_token(people["slot"])}
+    tokens = {
+        "accounts.reset_password": lambda: make_token(people["learner"], "reset"),
+        "accounts.accept_invitation": lambda: make_token(people["learner"], "invite"),
+        "attendance.confirm_check_in": lambda: checkin_token(people["slot"]),
+    }
     if endpoint in tokens:
         rule = rule.replace("<token>", tokens[endpoint]())
     return _url(rule, people)
@@ -100,8 +119,9 @@ def form_classes(view) -> list[type[FlaskForm]]:
 
 
 def _named_forms(function) -> list[type[FlaskForm]]:
-    named = [function.__globals__.get(n) for n in sorted(set(re.findall(r"\b([A-Z]\w*Form)\b",
-                                                                          inspect.getsource(function))))]
+    named = [
+        function.__globals__.get(n) for n in sorted(set(re.findall(r"\b([A-Z]\w*Form)\b", inspect.getsource(function))))
+    ]
     return [cls for cls in named if inspect.isclass(cls) and issubclass(cls, FlaskForm)]
 
 
@@ -138,8 +158,11 @@ def _become(client, role: str, people: dict) -> bool:
 
 @cache
 def _page_rules() -> tuple[str, ...]:
-    return tuple(rule for method, _e, rule in RULES if method == "GET" and not rule.startswith(("/api/", "/static/"))
-                 and "." not in rule.rsplit("/", 1)[-1])
+    return tuple(
+        rule
+        for method, _e, rule in RULES
+        if method == "GET" and not rule.startswith(("/api/", "/static/")) and "." not in rule.rsplit("/", 1)[-1]
+    )
 
 
 PAGE_FORMS: dict[str, dict[str, dict[str, Field]]] = {}
@@ -157,8 +180,11 @@ def page_fields(app, client, role: str, people: dict) -> dict[str, dict[str, Fie
         found: dict[str, dict[str, Field]] = {}
         for rule in _page_rules():
             response = client.get(_url(rule, people))
-            forms = forms_of(response.get_data(as_text=True), _url(rule, people)) \
-                if response.mimetype == "text/html" else []
+            forms = (
+                forms_of(response.get_data(as_text=True), _url(rule, people))
+                if response.mimetype == "text/html"
+                else []
+            )
             response.close()
             for form in forms:
                 endpoint = _endpoint(adapter, form.action) if form.method == "POST" else None
@@ -201,19 +227,25 @@ def fields_for(app, client, endpoint: str, role: str, people: dict) -> list[Fiel
 
 def shown(body: dict) -> dict:
     """The body as a failure report shows it: long texts cut, files named."""
+
     def cut(value):
         if isinstance(value, list):
             return [cut(v) for v in value]
         if isinstance(value, tuple):
             return f"<file {value[1]}>"
         return value if len(value) <= 60 else f"{value[:40]!r}... ({len(value)} chars)"
+
     return {name: cut(value) for name, value in body.items()}
 
 
-@pytest.mark.parametrize("breakage", [
-    "UPDATE sessions SET seats_taken = 1",  # two learners confirmed
-    "UPDATE sessions SET capacity = 5",  # two learners left waiting for free seats
-], ids=["seats", "waitlist"])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        "UPDATE sessions SET seats_taken = 1",  # two learners confirmed
+        "UPDATE sessions SET capacity = 5",  # two learners left waiting for free seats
+    ],
+    ids=["seats", "waitlist"],
+)
 def test_the_consistency_check_sees_a_broken_invariant(crowd, breakage):
     check_consistency()
     db.session.execute(sa.text(breakage))
@@ -227,16 +259,34 @@ YEAR_ONE = [
     ("/admin/sessions/{session}/duplicate", {"first_day": "0001-01-03"}),
     ("/admin/sessions/{session}/slots", {"day": "0001-01-01", "starts": "00:00", "ends": "01:00"}),
     ("/admin/sessions/{session}/slots/{slot}", {"day": "0001-01-01", "starts": "00:00", "ends": "01:00"}),
-    ("/admin/sessions/{session}", {"place": "Evry", "capacity": "2", "enrolment_deadline": "0001-01-01T00:00",
-                                   "cancellation_deadline": "0001-01-01T00:00"}),
-    ("/admin/courses/{course}/sessions/new", {"place": "Evry", "capacity": "2", "first_day": "2027-01-04",
-                                              "last_day": "2027-01-04", "morning": "y", "morning_start": "09:00",
-                                              "morning_end": "12:00", "enrolment_deadline": "0001-01-01T00:00"}),
+    (
+        "/admin/sessions/{session}",
+        {
+            "place": "Evry",
+            "capacity": "2",
+            "enrolment_deadline": "0001-01-01T00:00",
+            "cancellation_deadline": "0001-01-01T00:00",
+        },
+    ),
+    (
+        "/admin/courses/{course}/sessions/new",
+        {
+            "place": "Evry",
+            "capacity": "2",
+            "first_day": "2027-01-04",
+            "last_day": "2027-01-04",
+            "morning": "y",
+            "morning_start": "09:00",
+            "morning_end": "12:00",
+            "enrolment_deadline": "0001-01-01T00:00",
+        },
+    ),
 ]
 
 
-@pytest.mark.parametrize("url,body", YEAR_ONE,
-                         ids=["duplicate", "add-slot", "move-slot", "edit-session", "new-session"])
+@pytest.mark.parametrize(
+    "url,body", YEAR_ONE, ids=["duplicate", "add-slot", "move-slot", "edit-session", "new-session"]
+)
 def test_a_date_at_the_start_of_the_calendar_is_refused_not_a_crash(client, crowd, url, body):
     _become(client, "admin", crowd)
     url = url.format(session=crowd["session"].id, slot=crowd["slot"].id, course=crowd["course"].id)
@@ -262,9 +312,14 @@ def test_a_fuzzed_form_never_fails_and_leaves_the_data_whole(app, client, crowd,
     check_consistency(audit)
 
     @given(body=form_bodies(fields, emails))
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     def post(body):
         if not _become(client, role, crowd) or not token:
             token["value"] = csrf_token(client)

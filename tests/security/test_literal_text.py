@@ -64,11 +64,20 @@ def world(ctx, hostile, trainer, admin):
     course = CourseFactory(title=fit(hostile, Course.title), attendance_threshold=Decimal("0.5"))
     learner = UserFactory(name=fit(hostile, User.name), email="hostile.learner@example.org")
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=8)
-    slots = [Slot(starts_at=start + timedelta(hours=h), ends_at=start + timedelta(hours=h + 3), hours=Decimal("3"))
-             for h in (0, 5)]
-    past = SessionFactory(course=course, trainers=[trainer], starts_at=start, ends_at=start + timedelta(hours=8),
-                          enrolment_deadline=start - timedelta(days=5), cancellation_deadline=start - timedelta(days=3),
-                          seats_taken=1, slots=slots)
+    slots = [
+        Slot(starts_at=start + timedelta(hours=h), ends_at=start + timedelta(hours=h + 3), hours=Decimal("3"))
+        for h in (0, 5)
+    ]
+    past = SessionFactory(
+        course=course,
+        trainers=[trainer],
+        starts_at=start,
+        ends_at=start + timedelta(hours=8),
+        enrolment_deadline=start - timedelta(days=5),
+        cancellation_deadline=start - timedelta(days=3),
+        seats_taken=1,
+        slots=slots,
+    )
     future = SessionFactory(course=course, trainers=[trainer])
     enrolment = Enrolment(session=past, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=start)
     db.session.add(enrolment)
@@ -77,8 +86,18 @@ def world(ctx, hostile, trainer, admin):
         mark = attendance.set_mark(trainer, slot, enrolment, MarkStatus.PRESENT, note=hostile)
         mark.marked_at = slot.starts_at + timedelta(minutes=10)  # the roll taken in class
     db.session.commit()
-    return {"course": course, "learner": learner, "past": past, "future": future, "enrolment": enrolment,
-            "trainer": trainer, "admin": admin, "title": course.title, "name": learner.name, "note": hostile}
+    return {
+        "course": course,
+        "learner": learner,
+        "past": past,
+        "future": future,
+        "enrolment": enrolment,
+        "trainer": trainer,
+        "admin": admin,
+        "title": course.title,
+        "name": learner.name,
+        "note": hostile,
+    }
 
 
 def become(client, user) -> None:
@@ -160,8 +179,10 @@ def test_the_convocation_shows_the_text_as_typed(client, world, mailbox):
     assert_escaped(html, world["title"], "convocation (HTML)")
 
 
-LONG_TITLE = ("Bonnes pratiques de fabrication (BPF/GMP) appliquées aux médicaments de thérapie innovante : "
-              "procédés amont, aval et contrôle qualité")
+LONG_TITLE = (
+    "Bonnes pratiques de fabrication (BPF/GMP) appliquées aux médicaments de thérapie innovante : "
+    "procédés amont, aval et contrôle qualité"
+)
 
 
 @pytest.mark.parametrize("hostile", [LONG_TITLE], ids=["133-characters"])
@@ -212,8 +233,11 @@ def assert_laid_out(pages: list, what: str) -> None:
     for number, (width, height, words) in enumerate(pages, 1):
         outside = [w[4][:20] for w in words if w[0] < -0.5 or w[1] < -0.5 or w[2] > width + 0.5 or w[3] > height + 0.5]
         assert outside == [], f"{what}, page {number}: words drawn off the page: {outside[:3]}"
-        crossed = [(a[4][:20], b[4][:20]) for a, b in itertools.combinations(words, 2)
-                   if a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1]
+        crossed = [
+            (a[4][:20], b[4][:20])
+            for a, b in itertools.combinations(words, 2)
+            if a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1
+        ]
         assert crossed == [], f"{what}, page {number}: words drawn over each other: {crossed[:3]}"
 
 
@@ -257,7 +281,7 @@ def test_the_certificate_shows_the_text(client, world, tmp_path):
     for field in ("name", "title"):
         # Beyond the 200 characters the forms and PostgreSQL accept, the certificate shortens the
         # value (with "…") so that the hours and the code stay on the page.
-        shown = world[field] if len(world[field]) <= NAME_MAX else world[field][:NAME_MAX - 1]
+        shown = world[field] if len(world[field]) <= NAME_MAX else world[field][: NAME_MAX - 1]
         assert_in_pdf(text, shown, f"the certificate's {field}")
     # One page that still says what a certificate must: hours, trainer, and how to verify it.
     assert len(pages) == 1
@@ -269,8 +293,10 @@ def test_the_certificate_shows_the_text(client, world, tmp_path):
 @pytest.mark.parametrize("hostile", ["Léa Martin"], ids=["plain"])
 def test_a_mark_corrected_on_a_later_day_fits_its_column(client, world, tmp_path):
     """A mark made after its half-day shows its date too ("27/11 09:05"): the column must hold it."""
-    db.session.execute(sa.text("UPDATE attendance_marks SET marked_at = :later"),
-                       {"later": world["past"].starts_at + timedelta(days=2)})
+    db.session.execute(
+        sa.text("UPDATE attendance_marks SET marked_at = :later"),
+        {"later": world["past"].starts_at + timedelta(days=2)},
+    )
     db.session.commit()
     become(client, world["trainer"])
     response = client.get(f"/trainer/sessions/{world['past'].id}/attendance-sheet.pdf")

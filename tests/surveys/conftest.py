@@ -26,8 +26,16 @@ def make_session(days_ago: int, **kwargs) -> CourseSession:
 def mark(enrolment: Enrolment, marker, *statuses: MarkStatus) -> None:
     """Marks for the session's half-days, in order, as the trainer takes the roll."""
     for slot, status in zip(enrolment.session.slots, statuses, strict=False):
-        db.session.add(AttendanceMark(session_id=enrolment.session_id, enrolment_id=enrolment.id, slot_id=slot.id,
-                                      status=status, method=MarkMethod.TRAINER, marked_by_id=marker.id))
+        db.session.add(
+            AttendanceMark(
+                session_id=enrolment.session_id,
+                enrolment_id=enrolment.id,
+                slot_id=slot.id,
+                status=status,
+                method=MarkMethod.TRAINER,
+                marked_by_id=marker.id,
+            )
+        )
     db.session.commit()
 
 
@@ -56,7 +64,7 @@ def audit(action: str) -> list[AuditEntry]:
 
 @pytest.fixture
 def ended_session(ctx, trainer) -> CourseSession:
-    """"AAV vector design", one day two days ago, taught by `trainer`."""
+    """ "AAV vector design", one day two days ago, taught by `trainer`."""
     return make_session(2, course__title="AAV vector design", course__slug="aav-vector-design", trainers=[trainer])
 
 

@@ -31,8 +31,9 @@ def test_the_form_is_accessible(attended, learner, auth, client):
     html = page(client.get(url(attended)))
     assert html.count("<fieldset") == 4 and html.count("<legend") == 4
     assert "Overall, how satisfied are you with this training?" in html
-    radios = [re.search(r'id="([^"]+)"', tag).group(1)
-              for tag in re.findall(r"<input[^>]*>", html) if 'type="radio"' in tag]
+    radios = [
+        re.search(r'id="([^"]+)"', tag).group(1) for tag in re.findall(r"<input[^>]*>", html) if 'type="radio"' in tag
+    ]
     assert len(radios) == 20
     assert all(f'<label class="form-check-label" for="{radio}">' in html for radio in radios)
     assert '<label class="form-label fw-semibold" for="comment">' in html and 'maxlength="2000"' in html
@@ -57,13 +58,19 @@ def test_answering_stores_once_and_shows_the_answers(attended, learner, auth, cl
     assert "Great hands-on work." in html and "<form" not in html.split("<main", 1)[1].split("</main>")[0]
     [stored] = responses()
     assert (stored.enrolment_id, stored.overall, stored.content, stored.trainer, stored.organisation) == (
-        attended.id, 5, 4, 5, 3)
+        attended.id,
+        5,
+        4,
+        5,
+        3,
+    )
     [entry] = audit("survey.answered")
     assert entry.actor_id == learner.id and entry.object_id == str(attended.id)
     assert entry.after is None  # who answered, never what: the results stay anonymous
 
-    again = post_form(client, url(attended), {**GOOD, "overall": "1", "comment": "Changed my mind"},
-                      page="/my/trainings")
+    again = post_form(
+        client, url(attended), {**GOOD, "overall": "1", "comment": "Changed my mind"}, page="/my/trainings"
+    )
     assert again.status_code == 409
     assert "You have already answered this survey: your answers are unchanged." in page(again)
     [stored] = responses()
@@ -89,8 +96,10 @@ def test_another_learner_gets_404(attended, other_learner, auth, client):
     assert responses() == []
 
 
-@pytest.mark.parametrize(("field", "value"), [("overall", "0"), ("overall", "6"), ("content", "abc"),
-                                              ("trainer", None), ("organisation", "")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("overall", "0"), ("overall", "6"), ("content", "abc"), ("trainer", None), ("organisation", "")],
+)
 def test_a_bad_rating_shows_the_form_again(attended, learner, auth, client, field, value):
     auth.sign_in(learner)
     data = {k: v for k, v in {**GOOD, field: value}.items() if v is not None}
@@ -100,7 +109,7 @@ def test_a_bad_rating_shows_the_form_again(attended, learner, auth, client, fiel
     assert re.search(rf'id="{field}-error"[^>]*>Choose one answer, from 1 \(very dissatisfied\) to 5', html)
     assert html.count("Choose one answer") == 1
     assert f'aria-describedby="{field}-error"' in html and f'href="#{field}-0"' in html  # the summary links to it
-    assert 'checked' in html  # the other answers are kept
+    assert "checked" in html  # the other answers are kept
     assert responses() == []
 
 
@@ -135,14 +144,14 @@ def test_a_learner_who_attended_nothing_is_not_asked(ended_session, learner, tra
 
 def satisfaction_card(html: str) -> tuple[str, str]:
     """The course page's satisfaction rate and its line under it."""
-    match = re.search(r'display-6 mb-0">(\d+ %)</p>\s*<p class="mb-0">of learners satisfied.*?\n\s*<p[^>]*>([^<]+)</p>',
-                      html, re.S)
+    match = re.search(
+        r'display-6 mb-0">(\d+ %)</p>\s*<p class="mb-0">of learners satisfied.*?\n\s*<p[^>]*>([^<]+)</p>', html, re.S
+    )
     assert match, "no satisfaction rate on the course page"
     return match.group(1), match.group(2)
 
 
-def test_the_course_page_shows_the_new_rate_at_once(app, ended_session, attended, auth, client, other_learner,
-                                                     trainer):
+def test_the_course_page_shows_the_new_rate_at_once(app, ended_session, attended, auth, client, other_learner, trainer):
     earlier = enrol(ended_session, other_learner)
     mark(earlier, trainer, MarkStatus.PRESENT)
     respond(earlier, 2)

@@ -57,8 +57,10 @@ def test_the_email_is_in_the_learners_language(attended, learner, mailbox):
     assert '<html lang="fr">' in message.get_body(("html",)).get_content()
 
 
-@pytest.mark.parametrize("case", ["cancelled session", "not ended", "ended long ago", "waitlisted",
-                                  "cancelled enrolment", "already answered"])
+@pytest.mark.parametrize(
+    "case",
+    ["cancelled session", "not ended", "ended long ago", "waitlisted", "cancelled enrolment", "already answered"],
+)
 def test_no_invitation(ctx, learner, trainer, mailbox, case):
     session = make_session({"not ended": -3, "ended long ago": 31}.get(case, 2), trainers=[trainer])
     status = {"waitlisted": EnrolmentStatus.WAITLISTED, "cancelled enrolment": EnrolmentStatus.CANCELLED}
@@ -67,7 +69,10 @@ def test_no_invitation(ctx, learner, trainer, mailbox, case):
         mark(enrolment, trainer, MarkStatus.PRESENT, MarkStatus.PRESENT)
     if case == "cancelled session":
         session.status, session.cancelled_at, session.cancellation_reason = (
-            SessionStatus.CANCELLED, datetime.now(UTC), "Trainer ill")
+            SessionStatus.CANCELLED,
+            datetime.now(UTC),
+            "Trainer ill",
+        )
         db.session.commit()
     if case == "already answered":
         respond(enrolment, 5, invited=False)
@@ -89,7 +94,9 @@ def test_cli_command_reports_whom_it_invited(attended, learner, runner, mailbox)
     result = runner.invoke(args=["surveys", "invite"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"Invited {learner.email}: AAV vector design (session {attended.session_id})", "1 invitation(s) sent."]
+        f"Invited {learner.email}: AAV vector design (session {attended.session_id})",
+        "1 invitation(s) sent.",
+    ]
     assert [m["To"] for m in mailbox] == [learner.email]
 
     again = runner.invoke(args=["surveys", "invite"])

@@ -65,8 +65,11 @@ def test_course_results_add_up_the_sessions(answered, trainer, admin, auth, clie
     assert "Learners asked 5 " in text and "Answers 4 " in text and "Response rate 80 % " in text
     assert f"Satisfaction rate {satisfaction(course.id)['satisfaction_rate']} % " in text
     assert "Satisfaction rate 75 % " in text  # 5, 4, 2 and 5: the rule of the public course page
-    rows = re.findall(r"<tr>\s*<th scope=\"row\".*?</tr>", client.get(f"/admin/courses/{course.id}/satisfaction")
-                      .get_data(as_text=True), re.S)
+    rows = re.findall(
+        r"<tr>\s*<th scope=\"row\".*?</tr>",
+        client.get(f"/admin/courses/{course.id}/satisfaction").get_data(as_text=True),
+        re.S,
+    )
     lines = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows if "satisfaction" in row]
     assert len(lines) == 2  # the two ended sessions, latest first
     assert lines[0].endswith("4 3 75 % 3.7 3.3 3.3 3.3 67 %")

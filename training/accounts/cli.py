@@ -22,19 +22,33 @@ IMPORT_COLUMNS = ("name", "email", "organisation", "category", "role")
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", "roles", type=click.Choice([r.value for r in Role]), multiple=True, default=["learner"],
-              show_default=True, help="Repeat to give several roles.")
+@click.option(
+    "--role",
+    "roles",
+    type=click.Choice([r.value for r in Role]),
+    multiple=True,
+    default=["learner"],
+    show_default=True,
+    help="Repeat to give several roles.",
+)
 @click.option("--name", default=None, help="Full name (defaults to the part of the email before the @).")
 @click.option("--organisation", default="")
 @click.option("--password", default=None, help="Asked for (hidden) when not given.")
-def create_user_command(email: str, roles: tuple[str, ...], name: str | None, organisation: str,
-                        password: str | None) -> None:
+def create_user_command(
+    email: str, roles: tuple[str, ...], name: str | None, organisation: str, password: str | None
+) -> None:
     """Create a confirmed account with the given roles."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(None, email=email, name=name or email.split("@")[0], password=password,
-                                    organisation=organisation, roles={Role(r) for r in roles})
+        user = services.create_user(
+            None,
+            email=email,
+            name=name or email.split("@")[0],
+            password=password,
+            organisation=organisation,
+            roles={Role(r) for r in roles},
+        )
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
@@ -67,9 +81,17 @@ def import_users_command(path: Path) -> None:
         raise click.ClickException(f"{len(problems)} problem(s) found; nothing was imported.")
     invited = 0
     for row in rows:
-        user = services.create_user(None, email=row.email, name=row.name, organisation=row.organisation,
-                                    category=row.category, roles={row.role}, password=row.password,
-                                    confirmed=True, action="user.imported")
+        user = services.create_user(
+            None,
+            email=row.email,
+            name=row.name,
+            organisation=row.organisation,
+            category=row.category,
+            roles={row.role},
+            password=row.password,
+            confirmed=True,
+            action="user.imported",
+        )
         if row.password is None:
             services.send_invitation(user)
             invited += 1
@@ -114,8 +136,10 @@ def _check_row(line: int, raw: dict, seen: dict[str, int]) -> tuple[ImportRow | 
         problems.append(f"line {line}: {email} already has an account")
     seen.setdefault(email, line)
     if values["category"] not in {c.value for c in LearnerCategory}:
-        problems.append(f"line {line}: unknown category {values['category']!r} "
-                        f"(use one of: {', '.join(c.value for c in LearnerCategory)})")
+        problems.append(
+            f"line {line}: unknown category {values['category']!r} "
+            f"(use one of: {', '.join(c.value for c in LearnerCategory)})"
+        )
     if values["role"] not in {r.value for r in Role}:
         problems.append(f"line {line}: unknown role {values['role']!r} (use learner, trainer or admin)")
     if values["password"]:
@@ -125,5 +149,12 @@ def _check_row(line: int, raw: dict, seen: dict[str, int]) -> tuple[ImportRow | 
             problems.append(f"line {line}: password refused: {error}")
     if problems:
         return None, problems
-    return ImportRow(line, values["name"], email, values["organisation"], LearnerCategory(values["category"]),
-                     Role(values["role"]), values["password"] or None), []
+    return ImportRow(
+        line,
+        values["name"],
+        email,
+        values["organisation"],
+        LearnerCategory(values["category"]),
+        Role(values["role"]),
+        values["password"] or None,
+    ), []

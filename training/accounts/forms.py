@@ -94,12 +94,25 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ApiTokenForm(FlaskForm):
-    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)],
-                       description=_l("What the token is for, e.g. “CRM synchronisation”."))
-    days = SelectField(_l("Valid for"), default="90", choices=[
-        SelectChoice("30", _l("30 days")), SelectChoice("90", _l("90 days")), SelectChoice("365", _l("one year"))])
-    scopes = SelectField(_l("Access"), default="read write", choices=[
-        SelectChoice("read", _l("Read only")), SelectChoice("read write", _l("Read and write"))])
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("What the token is for, e.g. “CRM synchronisation”."),
+    )
+    days = SelectField(
+        _l("Valid for"),
+        default="90",
+        choices=[
+            SelectChoice("30", _l("30 days")),
+            SelectChoice("90", _l("90 days")),
+            SelectChoice("365", _l("one year")),
+        ],
+    )
+    scopes = SelectField(
+        _l("Access"),
+        default="read write",
+        choices=[SelectChoice("read", _l("Read only")), SelectChoice("read write", _l("Read and write"))],
+    )
     submit = SubmitField(_l("Create a token"))
 
 

@@ -36,13 +36,15 @@ class LearnerCategory(LabelledEnum):
     OTHER = "other"
 
 
-CATEGORY_LABELS = labels({
-    LearnerCategory.EMPLOYEE: _l("Employee"),
-    LearnerCategory.JOB_SEEKER: _l("Job seeker"),
-    LearnerCategory.SELF_FUNDED: _l("Self-funded individual"),
-    LearnerCategory.STUDENT: _l("Student"),
-    LearnerCategory.OTHER: _l("Other"),
-})
+CATEGORY_LABELS = labels(
+    {
+        LearnerCategory.EMPLOYEE: _l("Employee"),
+        LearnerCategory.JOB_SEEKER: _l("Job seeker"),
+        LearnerCategory.SELF_FUNDED: _l("Self-funded individual"),
+        LearnerCategory.STUDENT: _l("Student"),
+        LearnerCategory.OTHER: _l("Other"),
+    }
+)
 
 
 class User(UserMixin, db.Model):
@@ -68,9 +70,7 @@ class User(UserMixin, db.Model):
     # Secret part of the learner's private calendar feed URL.
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
-    roles: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    roles: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan", lazy="selectin")
     api_tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     __table_args__ = (

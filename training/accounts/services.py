@@ -91,7 +91,11 @@ def create_user(
     if password is not None and not strength_checked:
         check_password_strength(password, (name, email))
     user = User(
-        email=email, name=name.strip(), organisation=organisation.strip(), category=category, locale=locale,
+        email=email,
+        name=name.strip(),
+        organisation=organisation.strip(),
+        category=category,
+        locale=locale,
         email_confirmed_at=datetime.now(UTC) if confirmed else None,
     )
     if password is not None:
@@ -99,13 +103,18 @@ def create_user(
     user.roles = [UserRole(role=role) for role in sorted(roles or {Role.LEARNER})]
     db.session.add(user)
     db.session.flush()
-    record(actor, action, user, after={**snapshot(user, ("email", *PROFILE_FIELDS)),
-                                        "roles": sorted(r.value for r in user.role_set)})
+    record(
+        actor,
+        action,
+        user,
+        after={**snapshot(user, ("email", *PROFILE_FIELDS)), "roles": sorted(r.value for r in user.role_set)},
+    )
     return user
 
 
-def sign_up(*, email: str, name: str, password: str, organisation: str, category, locale: str,
-            next_url: str | None = None) -> None:
+def sign_up(
+    *, email: str, name: str, password: str, organisation: str, category, locale: str, next_url: str | None = None
+) -> None:
     """Register a learner and email a confirmation link.
 
     When the address is already registered, its owner gets an email saying so (with a
@@ -120,24 +129,45 @@ def sign_up(*, email: str, name: str, password: str, organisation: str, category
         generate_password_hash(password)
         _send_account_exists(existing)
         return
-    user = create_user(None, email=email, name=name, password=password, organisation=organisation,
-                       category=category, locale=locale, confirmed=False, action="user.signed_up",
-                       strength_checked=True)
+    user = create_user(
+        None,
+        email=email,
+        name=name,
+        password=password,
+        organisation=organisation,
+        category=category,
+        locale=locale,
+        confirmed=False,
+        action="user.signed_up",
+        strength_checked=True,
+    )
     send_confirmation(user, next_url)
 
 
 def send_confirmation(user: User, next_url: str | None = None) -> None:
     """Email the link that confirms the user's address."""
     token = make_token(user, "confirm", next=next_url)
-    send_email(user.email, _l("Confirm your email address"), "accounts/confirm", locale=user.locale,
-               user=user, link=external_url("accounts.confirm_email", token=token))
+    send_email(
+        user.email,
+        _l("Confirm your email address"),
+        "accounts/confirm",
+        locale=user.locale,
+        user=user,
+        link=external_url("accounts.confirm_email", token=token),
+    )
 
 
 def _send_account_exists(user: User) -> None:
     token = make_token(user, "reset")
-    send_email(user.email, _l("You already have an account"), "accounts/account_exists", locale=user.locale,
-               user=user, link=external_url("accounts.reset_password", token=token),
-               sign_in=external_url("accounts.sign_in"))
+    send_email(
+        user.email,
+        _l("You already have an account"),
+        "accounts/account_exists",
+        locale=user.locale,
+        user=user,
+        link=external_url("accounts.reset_password", token=token),
+        sign_in=external_url("accounts.sign_in"),
+    )
 
 
 def confirm_email(token: str) -> tuple[User, str | None]:
@@ -174,15 +204,27 @@ def request_password_reset(email: str) -> None:
         render_email("accounts/reset_password", locale="fr", user=stranger, link=link)
         return
     token = make_token(user, "reset")
-    send_email(user.email, _l("Reset your password"), "accounts/reset_password", locale=user.locale,
-               user=user, link=external_url("accounts.reset_password", token=token))
+    send_email(
+        user.email,
+        _l("Reset your password"),
+        "accounts/reset_password",
+        locale=user.locale,
+        user=user,
+        link=external_url("accounts.reset_password", token=token),
+    )
 
 
 def send_invitation(user: User) -> None:
     """Email a person created without a password the link to choose one."""
     token = make_token(user, "invite")
-    send_email(user.email, _l("Your GenoTher Training account"), "accounts/invitation", locale=user.locale,
-               user=user, link=external_url("accounts.accept_invitation", token=token))
+    send_email(
+        user.email,
+        _l("Your GenoTher Training account"),
+        "accounts/invitation",
+        locale=user.locale,
+        user=user,
+        link=external_url("accounts.accept_invitation", token=token),
+    )
 
 
 def user_for_link(token: str, purpose: str) -> User:
@@ -226,8 +268,13 @@ def update_profile(user: User, **values) -> None:
     after = snapshot(user, PROFILE_FIELDS)
     if before != after:
         changed = [k for k in PROFILE_FIELDS if before[k] != after[k]]
-        record(user, "user.profile_updated", user, before={k: before[k] for k in changed},
-               after={k: after[k] for k in changed})
+        record(
+            user,
+            "user.profile_updated",
+            user,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
 
 
 def sign_out_everywhere(user: User) -> None:
@@ -242,12 +289,16 @@ def set_roles(actor: User, user: User, roles: set[Role], reason: str | None = No
         return
     if Role.ADMIN in before and Role.ADMIN not in roles and _admin_count() <= 1:
         raise LastAdmin()
-    user.roles = [r for r in user.roles if r.role in roles] + [
-        UserRole(role=role) for role in sorted(roles - before)
-    ]
+    user.roles = [r for r in user.roles if r.role in roles] + [UserRole(role=role) for role in sorted(roles - before)]
     db.session.flush()
-    record(actor, "user.roles_changed", user, before={"roles": sorted(r.value for r in before)},
-           after={"roles": sorted(r.value for r in roles)}, reason=reason)
+    record(
+        actor,
+        "user.roles_changed",
+        user,
+        before={"roles": sorted(r.value for r in before)},
+        after={"roles": sorted(r.value for r in roles)},
+        reason=reason,
+    )
 
 
 def deactivate(actor: User, user: User, reason: str) -> None:
@@ -274,8 +325,11 @@ def reactivate(actor: User, user: User, reason: str | None = None) -> None:
 
 
 def _admin_count() -> int:
-    query = sa.select(sa.func.count()).select_from(UserRole).join(User).where(
-        UserRole.role == Role.ADMIN, User.is_active_account.is_(True)
+    query = (
+        sa.select(sa.func.count())
+        .select_from(UserRole)
+        .join(User)
+        .where(UserRole.role == Role.ADMIN, User.is_active_account.is_(True))
     )
     return db.session.scalar(query)
 
@@ -298,12 +352,23 @@ def create_api_token(user: User, name: str, *, days: int = 90, scopes: str = "re
         raise DomainError(_("Choose a lifetime of 30, 90 or 365 days, and read or read-and-write access."))
     plain = "gt_" + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
-    token = ApiToken(user=user, name=name.strip() or _("API token"), token_hash=hash_api_token(plain),
-                     prefix=plain[:10], created_at=now, expires_at=now + timedelta(days=days), scopes=scopes)
+    token = ApiToken(
+        user=user,
+        name=name.strip() or _("API token"),
+        token_hash=hash_api_token(plain),
+        prefix=plain[:10],
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+        scopes=scopes,
+    )
     db.session.add(token)
     db.session.flush()
-    record(user, "api_token.created", token, after={"name": token.name, "prefix": token.prefix,
-                                                    "expires_at": token.expires_at, "scopes": scopes})
+    record(
+        user,
+        "api_token.created",
+        token,
+        after={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at, "scopes": scopes},
+    )
     return token, plain
 
 

@@ -62,8 +62,11 @@ def load(session_id: str) -> User | None:
     user_id, _, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
-    row = db.session.scalar(sa.select(UserSession).where(
-        UserSession.key_hash == _hash(key), UserSession.user_id == int(user_id), UserSession.ended_at.is_(None)))
+    row = db.session.scalar(
+        sa.select(UserSession).where(
+            UserSession.key_hash == _hash(key), UserSession.user_id == int(user_id), UserSession.ended_at.is_(None)
+        )
+    )
     if row is None or not row.user.is_active_account:
         return None
     _touch(UserSession, row.id, row.last_seen_at)
@@ -75,14 +78,20 @@ def current(user: User) -> UserSession | None:
     """The open session this request runs in."""
     if not user.session_key:
         return None
-    return db.session.scalar(sa.select(UserSession).where(UserSession.key_hash == _hash(user.session_key),
-                                                          UserSession.ended_at.is_(None)))
+    return db.session.scalar(
+        sa.select(UserSession).where(UserSession.key_hash == _hash(user.session_key), UserSession.ended_at.is_(None))
+    )
 
 
 def active(user: User) -> list[UserSession]:
     """The user's open sessions, the most recently seen first."""
-    return list(db.session.scalars(sa.select(UserSession).where(
-        UserSession.user_id == user.id, UserSession.ended_at.is_(None)).order_by(UserSession.last_seen_at.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
 
 
 def end(actor: User, row: UserSession, reason: str) -> None:
@@ -102,8 +111,9 @@ def end_all(actor: User | None, user: User, reason: str, *, keep: UserSession | 
         if keep is None or row.id != keep.id:
             row.ended_at, row.end_reason = now, reason
             ended += 1
-    tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id,
-                                                          ApiToken.revoked_at.is_(None))).all()
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
     for token in tokens:
         token.revoked_at = now
     db.session.flush()
@@ -119,8 +129,7 @@ def _touch(model, row_id: int, last: datetime | None, column: str = "last_seen_a
     if last is not None and now - last < TOUCH_EVERY:
         return
     if may_write():
-        db.session.info.setdefault(TOUCHES, []).append(sa.update(model).where(model.id == row_id)
-                                                       .values({column: now}))
+        db.session.info.setdefault(TOUCHES, []).append(sa.update(model).where(model.id == row_id).values({column: now}))
         return
     try:
         with db.engine.begin() as connection:

@@ -73,8 +73,9 @@ def _target_address() -> str:
 
 
 # Counted per target address, whatever client sends: no inbox is flooded with our emails.
-per_target_address = limiter.limit(lambda: current_app.config["EMAIL_TARGET_RATE_LIMIT"],
-                                   key_func=_target_address, methods=["POST"])
+per_target_address = limiter.limit(
+    lambda: current_app.config["EMAIL_TARGET_RATE_LIMIT"], key_func=_target_address, methods=["POST"]
+)
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
@@ -89,9 +90,13 @@ def sign_up():
         next_url = safe_next_url(form.next.data, "") or None
         try:
             services.sign_up(
-                email=form.email.data, name=form.name.data, password=form.password.data,
-                organisation=form.organisation.data or "", category=LearnerCategory(form.category.data),
-                locale=form.locale.data, next_url=next_url,
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                organisation=form.organisation.data or "",
+                category=LearnerCategory(form.category.data),
+                locale=form.locale.data,
+                next_url=next_url,
             )
         except services.WeakPassword as error:
             form.password.errors.append(error.message)
@@ -176,8 +181,11 @@ def profile():
     form = ProfileForm(obj=current_user, category=current_user.category.value)
     if form.validate_on_submit():
         services.update_profile(
-            current_user, name=form.name.data, organisation=form.organisation.data or "",
-            category=LearnerCategory(form.category.data), locale=form.locale.data,
+            current_user,
+            name=form.name.data,
+            organisation=form.organisation.data or "",
+            category=LearnerCategory(form.category.data),
+            locale=form.locale.data,
         )
         db.session.commit()
         session["locale"] = current_user.locale
@@ -234,8 +242,9 @@ def create_token():
     form = ApiTokenForm()
     if not form.validate_on_submit():
         return _render_profile(token_form=form), 422
-    token, plain = services.create_api_token(current_user, form.name.data, days=int(form.days.data),
-                                             scopes=form.scopes.data)
+    token, plain = services.create_api_token(
+        current_user, form.name.data, days=int(form.days.data), scopes=form.scopes.data
+    )
     db.session.commit()
     return _render_profile(new_token=plain, new_token_name=token.name)
 

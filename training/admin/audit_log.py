@@ -25,8 +25,19 @@ from training.urls import page_number
 
 admin_only = roles_required(Role.ADMIN)
 LOG_PAGE_SIZE = 100
-CSV_HEADER = ("id", "at_utc", "actor", "actor_id", "action", "object_type", "object_id",
-              "before", "after", "reason", "ip_address")
+CSV_HEADER = (
+    "id",
+    "at_utc",
+    "actor",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "reason",
+    "ip_address",
+)
 
 
 class LogFilterForm(FlaskForm):
@@ -49,9 +60,12 @@ class LogFilterForm(FlaskForm):
     def to_filter(self) -> queries.LogFilter:
         """The validated filters."""
         return queries.LogFilter(
-            object_type=self.object_type.data or "", object_id=(self.object_id.data or "").strip(),
-            actor=(self.actor.data or "").strip(), action=self.action.data or "",
-            date_from=self.date_from.data, date_to=self.date_to.data,
+            object_type=self.object_type.data or "",
+            object_id=(self.object_id.data or "").strip(),
+            actor=(self.actor.data or "").strip(),
+            action=self.action.data or "",
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
         )
 
 
@@ -81,8 +95,7 @@ def audit_log():
     if not form.validate():
         return render_template("admin/audit_log.html", form=form, pagination=None, log_filter=None), 400
     log_filter = form.to_filter()
-    pagination = db.paginate(queries.log_query(log_filter), page=page_number(),
-                             per_page=LOG_PAGE_SIZE, error_out=False)
+    pagination = db.paginate(queries.log_query(log_filter), page=page_number(), per_page=LOG_PAGE_SIZE, error_out=False)
     return render_template("admin/audit_log.html", form=form, pagination=pagination, log_filter=log_filter)
 
 
@@ -98,7 +111,16 @@ def audit_log_csv():
 
 
 def _csv_row(entry) -> tuple:
-    return (entry.id, entry.at.isoformat(), entry.actor_label, entry.actor_id, entry.action, entry.object_type,
-            entry.object_id, json.dumps(entry.before, ensure_ascii=False, sort_keys=True) if entry.before else "",
-            json.dumps(entry.after, ensure_ascii=False, sort_keys=True) if entry.after else "",
-            entry.reason or "", entry.ip_address or "")
+    return (
+        entry.id,
+        entry.at.isoformat(),
+        entry.actor_label,
+        entry.actor_id,
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        json.dumps(entry.before, ensure_ascii=False, sort_keys=True) if entry.before else "",
+        json.dumps(entry.after, ensure_ascii=False, sort_keys=True) if entry.after else "",
+        entry.reason or "",
+        entry.ip_address or "",
+    )

@@ -35,9 +35,16 @@ def _year() -> int:
     if not raw:
         return datetime.now(PARIS).year
     if not raw.isdigit() or not MIN_YEAR <= int(raw) <= MAX_YEAR:
-        raise BadYear(_("“%(year)s” is not a year the report can be made for: give a year between %(low)d and "
-                        "%(high)d, for example %(example)d.", year=raw[:20], low=MIN_YEAR, high=MAX_YEAR,
-                        example=datetime.now(PARIS).year))
+        raise BadYear(
+            _(
+                "“%(year)s” is not a year the report can be made for: give a year between %(low)d and "
+                "%(high)d, for example %(example)d.",
+                year=raw[:20],
+                low=MIN_YEAR,
+                high=MAX_YEAR,
+                example=datetime.now(PARIS).year,
+            )
+        )
     return int(raw)
 
 
@@ -45,8 +52,9 @@ def _page(figures: BpfFigures | None, year: int | None, error: str | None = None
     """The page for `year`; without figures (a bad year), the selector offers this year."""
     selected = year or datetime.now(PARIS).year
     years = sorted({*years_with_half_days(), selected})
-    return render_template("admin/bpf.html", figures=figures, year=year, selected=selected, years=years,
-                           error=error), status
+    return render_template(
+        "admin/bpf.html", figures=figures, year=year, selected=selected, years=years, error=error
+    ), status
 
 
 @bp.get("/bpf")
@@ -77,8 +85,11 @@ def csv_rows(figures: BpfFigures) -> list[tuple]:
         ("total", _("Trainees (one per learner and session)"), figures.trainees, figures.hours, ""),
         ("persons", _("Distinct persons (for information)"), figures.persons, "", ""),
     ]
-    for section, lines in (("category", figures.by_category), ("track", figures.by_track),
-                           ("format", figures.by_format)):
+    for section, lines in (
+        ("category", figures.by_category),
+        ("track", figures.by_track),
+        ("format", figures.by_format),
+    ):
         rows += [(section, line.label, line.trainees, line.hours, "") for line in lines]
     rows.append(("trainers", _("Distinct trainers: %(num)d", num=len(figures.trainers)), "", "", figures.trainer_hours))
     rows += [("trainer", line.name, "", "", line.hours) for line in figures.trainers]

@@ -39,21 +39,39 @@ def session_certificates(session_id: int):
 def _render(session: CourseSession, status: int = 200):
     items = services.eligibility(session)
     certificates = db.session.scalars(
-        sa.select(Certificate).join(Enrolment).where(Enrolment.session_id == session.id)
-        .order_by(Certificate.enrolment_id, Certificate.version.desc())).all()
+        sa.select(Certificate)
+        .join(Enrolment)
+        .where(Enrolment.session_id == session.id)
+        .order_by(Certificate.enrolment_id, Certificate.version.desc())
+    ).all()
     by_enrolment: dict[int, list[Certificate]] = {}
     for certificate in certificates:
         by_enrolment.setdefault(certificate.enrolment_id, []).append(certificate)
-    batches = db.session.scalars(sa.select(CertificateBatch).where(CertificateBatch.session_id == session.id)
-                                 .order_by(CertificateBatch.id.desc()).limit(3)).all()
+    batches = db.session.scalars(
+        sa.select(CertificateBatch)
+        .where(CertificateBatch.session_id == session.id)
+        .order_by(CertificateBatch.id.desc())
+        .limit(3)
+    ).all()
     pending = {item.enrolment.id for item in services.pending(items)}
     # One learner's certificate can also be issued on purpose after a revocation.
-    unheld = {item.enrolment.id for item in items if item.eligible and not any(
-        c.status is CertificateStatus.VALID for c in by_enrolment.get(item.enrolment.id, []))}
-    return render_template("admin/certificates.html", session=session, items=items, by_enrolment=by_enrolment,
-                           batches=batches, stalled={b.id for b in batches if is_stalled(b)},
-                           pending=len(pending), owed=pending | unheld,
-                           revoke_form=RevokeForm()), status
+    unheld = {
+        item.enrolment.id
+        for item in items
+        if item.eligible
+        and not any(c.status is CertificateStatus.VALID for c in by_enrolment.get(item.enrolment.id, []))
+    }
+    return render_template(
+        "admin/certificates.html",
+        session=session,
+        items=items,
+        by_enrolment=by_enrolment,
+        batches=batches,
+        stalled={b.id for b in batches if is_stalled(b)},
+        pending=len(pending),
+        owed=pending | unheld,
+        revoke_form=RevokeForm(),
+    ), status
 
 
 @bp.post("/enrolments/<int:enrolment_id>/certificate")
@@ -68,8 +86,12 @@ def issue_certificate(enrolment_id: int):
         flash(refused.message, "danger")
     else:
         db.session.commit()
-        flash(_("Certificate %(serial)s issued to %(name)s.", serial=certificate.serial, name=enrolment.user.name)
-              if created else _("%(name)s already holds this certificate.", name=enrolment.user.name), "success")
+        flash(
+            _("Certificate %(serial)s issued to %(name)s.", serial=certificate.serial, name=enrolment.user.name)
+            if created
+            else _("%(name)s already holds this certificate.", name=enrolment.user.name),
+            "success",
+        )
     return redirect(url_for("admin.session_certificates", session_id=enrolment.session_id))
 
 
@@ -102,8 +124,12 @@ def _queue(batch_id: int, run: bool):
 def certificate_batch(batch_id: int):
     """The progress of a bulk issue; refreshes itself while it runs."""
     batch = db.get_or_404(CertificateBatch, batch_id)
-    return render_template("admin/certificate_batch.html", batch=batch, stalled=is_stalled(batch),
-                           failure=_failure_message(batch) if batch.status is BatchStatus.FAILED else None)
+    return render_template(
+        "admin/certificate_batch.html",
+        batch=batch,
+        stalled=is_stalled(batch),
+        failure=_failure_message(batch) if batch.status is BatchStatus.FAILED else None,
+    )
 
 
 @bp.get("/certificates/batches/<int:batch_id>/status")
@@ -112,15 +138,25 @@ def certificate_batch_status(batch_id: int):
     """The progress of a bulk issue as JSON; `error` is the admin's message, never a raw error."""
     batch = db.get_or_404(CertificateBatch, batch_id)
     failed = batch.status is BatchStatus.FAILED
-    return jsonify(status=batch.status.value, stalled=is_stalled(batch), total=batch.total, done=batch.done,
-                   issued=batch.issued, error=_failure_message(batch) if failed else None)
+    return jsonify(
+        status=batch.status.value,
+        stalled=is_stalled(batch),
+        total=batch.total,
+        done=batch.done,
+        issued=batch.issued,
+        error=_failure_message(batch) if failed else None,
+    )
 
 
 def _failure_message(batch: CertificateBatch) -> str:
-    return ngettext("The certificates could not be produced: %(reason)s. %(num)d certificate was issued and is "
-                    "kept; you can resume.",
-                    "The certificates could not be produced: %(reason)s. %(num)d certificates were issued and "
-                    "are kept; you can resume.", batch.issued, reason=batch.failure)
+    return ngettext(
+        "The certificates could not be produced: %(reason)s. %(num)d certificate was issued and is "
+        "kept; you can resume.",
+        "The certificates could not be produced: %(reason)s. %(num)d certificates were issued and "
+        "are kept; you can resume.",
+        batch.issued,
+        reason=batch.failure,
+    )
 
 
 @bp.post("/certificates/batches/<int:batch_id>/cancel")
@@ -176,12 +212,19 @@ def certificates_zip(session_id: int):
     """Every valid certificate of the session, as issued, in one ZIP file."""
     session = db.get_or_404(CourseSession, session_id)
     certificates = db.session.scalars(
-        sa.select(Certificate).join(Enrolment).options(undefer(Certificate.pdf))
-        .where(Enrolment.session_id == session.id, Certificate.status == CertificateStatus.VALID)).all()
+        sa.select(Certificate)
+        .join(Enrolment)
+        .options(undefer(Certificate.pdf))
+        .where(Enrolment.session_id == session.id, Certificate.status == CertificateStatus.VALID)
+    ).all()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for certificate in certificates:
             archive.writestr(f"certificate-{certificate.serial}.pdf", certificate.pdf)
     buffer.seek(0)
-    return send_file(buffer, mimetype="application/zip", as_attachment=True,
-                     download_name=f"certificates-{session.course.slug}-{session.id}.zip")
+    return send_file(
+        buffer,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"certificates-{session.course.slug}-{session.id}.zip",
+    )

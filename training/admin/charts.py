@@ -42,9 +42,21 @@ def nice_ticks(maximum: float, count: int = 4) -> list[int]:
     return list(range(0, math.ceil(maximum / step) * step + 1, step))
 
 
-def bar_chart(groups: list[dict], series: list[dict], values: dict[tuple, dict], *, ticks: list[float],
-              tick_label=str, horizontal: bool = False, length: int = 180, bar: int = 22, gap: int = 3,
-              group_gap: int = 18, style_by_group: bool = False, label_width: int | None = None) -> dict:
+def bar_chart(
+    groups: list[dict],
+    series: list[dict],
+    values: dict[tuple, dict],
+    *,
+    ticks: list[float],
+    tick_label=str,
+    horizontal: bool = False,
+    length: int = 180,
+    bar: int = 22,
+    gap: int = 3,
+    group_gap: int = 18,
+    style_by_group: bool = False,
+    label_width: int | None = None,
+) -> dict:
     """Grouped bars: one group per item of `groups`, one bar per series in each group.
 
     `groups` and `series` are dicts with a "key" and a "label" (groups may add a "sublabel",
@@ -55,11 +67,23 @@ def bar_chart(groups: list[dict], series: list[dict], values: dict[tuple, dict],
     left of horizontal bars for the group labels. With `style_by_group`, bars take their
     colour and pattern from their group (whose label then names them).
     """
-    layout = _Layout(horizontal, len(groups), len(series) * bar + (len(series) - 1) * gap + group_gap,
-                     length, max(ticks), label_width)
+    layout = _Layout(
+        horizontal,
+        len(groups),
+        len(series) * bar + (len(series) - 1) * gap + group_gap,
+        length,
+        max(ticks),
+        label_width,
+    )
     styled = [{**s, **style(i), "index": i} for i, s in enumerate(series)]
-    chart = {**layout.frame(), "horizontal": horizontal, "series": styled, "groups": [], "bars": [],
-             "ticks": [layout.tick(tick, tick_label(tick)) for tick in ticks]}
+    chart = {
+        **layout.frame(),
+        "horizontal": horizontal,
+        "series": styled,
+        "groups": [],
+        "bars": [],
+        "ticks": [layout.tick(tick, tick_label(tick)) for tick in ticks],
+    }
     for g, group in enumerate(groups):
         start = layout.group_start(g) + group_gap / 2
         chart["groups"].append(layout.group_label(group, start + (layout.group_size - group_gap) / 2))
@@ -67,9 +91,15 @@ def bar_chart(groups: list[dict], series: list[dict], values: dict[tuple, dict],
             value = values.get((group["key"], one["key"]))
             if value is not None:
                 look = {**style(g), "index": g} if style_by_group else one
-                chart["bars"].append({**layout.bar(value["value"], start + s * (bar + gap), bar),
-                                      "value": value["value"], "label": value["label"], "series": look,
-                                      "title": _title(one, group, value)})
+                chart["bars"].append(
+                    {
+                        **layout.bar(value["value"], start + s * (bar + gap), bar),
+                        "value": value["value"],
+                        "label": value["label"],
+                        "series": look,
+                        "title": _title(one, group, value),
+                    }
+                )
     chart["table"] = _table(groups, styled, values)
     if style_by_group:
         chart["styles"] = [{**style(g), "index": g} for g in range(len(groups))]
@@ -79,8 +109,15 @@ def bar_chart(groups: list[dict], series: list[dict], values: dict[tuple, dict],
 class _Layout:
     """Where things go: the value axis runs up (vertical bars) or right (horizontal bars)."""
 
-    def __init__(self, horizontal: bool, groups: int, group_size: float, length: int, maximum: float,
-                 label_width: int | None = None):
+    def __init__(
+        self,
+        horizontal: bool,
+        groups: int,
+        group_size: float,
+        length: int,
+        maximum: float,
+        label_width: int | None = None,
+    ):
         self.horizontal, self.group_size, self.length, self.maximum = horizontal, group_size, length, maximum
         self.left, self.top, self.right, self.bottom = HORIZONTAL_MARGINS if horizontal else VERTICAL_MARGINS
         if horizontal and label_width:
@@ -92,10 +129,17 @@ class _Layout:
 
     def frame(self) -> dict:
         """The SVG size, the plot's box, and the axis line the bars stand on."""
-        plot = {"left": self.left, "top": self.top, "right": self.width - self.right,
-                "bottom": self.height - self.bottom}
-        axis = ({"x1": self.base, "y1": plot["top"], "x2": self.base, "y2": plot["bottom"]} if self.horizontal
-                else {"x1": plot["left"], "y1": self.base, "x2": plot["right"], "y2": self.base})
+        plot = {
+            "left": self.left,
+            "top": self.top,
+            "right": self.width - self.right,
+            "bottom": self.height - self.bottom,
+        }
+        axis = (
+            {"x1": self.base, "y1": plot["top"], "x2": self.base, "y2": plot["bottom"]}
+            if self.horizontal
+            else {"x1": plot["left"], "y1": self.base, "x2": plot["right"], "y2": self.base}
+        )
         return {"width": self.width, "height": self.height, "plot": plot, "axis": axis}
 
     def at(self, value: float) -> float:
@@ -111,26 +155,62 @@ class _Layout:
         """A grid line across the plot at `value`, and its label outside the plot."""
         p, bottom = self.at(value), self.height - self.bottom
         if self.horizontal:
-            return {"x1": p, "y1": self.top, "x2": p, "y2": bottom, "x": p, "y": bottom + 15, "anchor": "middle",
-                    "label": label}
-        return {"x1": self.left, "y1": p, "x2": self.width - self.right, "y2": p, "x": self.left - 6, "y": p + 4,
-                "anchor": "end", "label": label}
+            return {
+                "x1": p,
+                "y1": self.top,
+                "x2": p,
+                "y2": bottom,
+                "x": p,
+                "y": bottom + 15,
+                "anchor": "middle",
+                "label": label,
+            }
+        return {
+            "x1": self.left,
+            "y1": p,
+            "x2": self.width - self.right,
+            "y2": p,
+            "x": self.left - 6,
+            "y": p + 4,
+            "anchor": "end",
+            "label": label,
+        }
 
     def group_label(self, group: dict, middle: float) -> dict:
         """A group's label: left of its bars on one line, or below them on two."""
         if self.horizontal:
-            return {**group, "label": _heading(group), "sublabel": None, "x": self.left - 6, "y": round(middle + 4, 1),
-                    "anchor": "end"}
+            return {
+                **group,
+                "label": _heading(group),
+                "sublabel": None,
+                "x": self.left - 6,
+                "y": round(middle + 4, 1),
+                "anchor": "end",
+            }
         return {**group, "x": round(middle, 1), "y": self.base + 17, "sublabel_y": self.base + 32, "anchor": "middle"}
 
     def bar(self, value: float, start: float, thickness: int) -> dict:
         """A bar's rectangle and where its value label sits: after its end, outside the bar."""
         end, start = self.at(value), round(start, 1)
         if self.horizontal:
-            return {"x": self.base, "y": start, "width": round(end - self.base, 1), "height": thickness,
-                    "label_x": end + 4, "label_y": round(start + thickness / 2 + 4, 1), "label_anchor": "start"}
-        return {"x": start, "y": end, "width": thickness, "height": round(self.base - end, 1),
-                "label_x": round(start + thickness / 2, 1), "label_y": end - 5, "label_anchor": "middle"}
+            return {
+                "x": self.base,
+                "y": start,
+                "width": round(end - self.base, 1),
+                "height": thickness,
+                "label_x": end + 4,
+                "label_y": round(start + thickness / 2 + 4, 1),
+                "label_anchor": "start",
+            }
+        return {
+            "x": start,
+            "y": end,
+            "width": thickness,
+            "height": round(self.base - end, 1),
+            "label_x": round(start + thickness / 2, 1),
+            "label_y": end - 5,
+            "label_anchor": "middle",
+        }
 
 
 def _heading(group: dict) -> str:
@@ -146,6 +226,8 @@ def _title(series: dict, group: dict, value: dict) -> str:
 
 def _table(groups: list[dict], series: list[dict], values: dict[tuple, dict]) -> dict:
     """The chart's numbers as a table: one row per group, one column per series."""
-    rows = [{"label": _heading(group),
-             "cells": [(values.get((group["key"], s["key"])) or {}).get("text") for s in series]} for group in groups]
+    rows = [
+        {"label": _heading(group), "cells": [(values.get((group["key"], s["key"])) or {}).get("text") for s in series]}
+        for group in groups
+    ]
     return {"columns": [s["label"] for s in series], "rows": rows}

@@ -42,20 +42,36 @@ def courses():
     if track in {t.value for t in Track}:
         query = query.where(Course.track == Track(track))
     pagination = db.paginate(query, page=page_number(), per_page=PAGE_SIZE, error_out=False)
-    return render_template("admin/courses.html", pagination=pagination, q=q, status=status, track=track,
-                           statuses=list(CourseStatus), tracks=list(Track),
-                           stats=_session_stats([course.id for course in pagination.items]))
+    return render_template(
+        "admin/courses.html",
+        pagination=pagination,
+        q=q,
+        status=status,
+        track=track,
+        statuses=list(CourseStatus),
+        tracks=list(Track),
+        stats=_session_stats([course.id for course in pagination.items]),
+    )
 
 
 def _session_stats(course_ids: list[int]) -> dict[int, dict]:
     """Per course: its next scheduled session's start, its upcoming and all sessions."""
     now = datetime.now(UTC)
     upcoming = sa.and_(CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at >= now)
-    query = (sa.select(CourseSession.course_id, sa.func.min(sa.case((upcoming, CourseSession.starts_at))),
-                       sa.func.count(sa.case((upcoming, CourseSession.id))), sa.func.count(CourseSession.id))
-             .where(CourseSession.course_id.in_(course_ids)).group_by(CourseSession.course_id))
-    return {course_id: {"next": next_start, "upcoming": n_upcoming, "total": total}
-            for course_id, next_start, n_upcoming, total in db.session.execute(query)}
+    query = (
+        sa.select(
+            CourseSession.course_id,
+            sa.func.min(sa.case((upcoming, CourseSession.starts_at))),
+            sa.func.count(sa.case((upcoming, CourseSession.id))),
+            sa.func.count(CourseSession.id),
+        )
+        .where(CourseSession.course_id.in_(course_ids))
+        .group_by(CourseSession.course_id)
+    )
+    return {
+        course_id: {"next": next_start, "upcoming": n_upcoming, "total": total}
+        for course_id, next_start, n_upcoming, total in db.session.execute(query)
+    }
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -98,13 +114,15 @@ def edit_course(course_id: int):
 def course_detail(course_id: int):
     """A course with its sessions, upcoming and past, and its history."""
     course = db.get_or_404(Course, course_id)
-    sessions = db.session.scalars(sa.select(CourseSession).where(CourseSession.course_id == course.id)
-                                  .order_by(CourseSession.starts_at.desc())).all()
+    sessions = db.session.scalars(
+        sa.select(CourseSession).where(CourseSession.course_id == course.id).order_by(CourseSession.starts_at.desc())
+    ).all()
     now = datetime.now(UTC)
     upcoming = [s for s in reversed(sessions) if s.ends_at >= now]
     past = [s for s in sessions if s.ends_at < now]
-    return render_template("admin/course_detail.html", course=course, upcoming=upcoming, past=past,
-                           history=history("courses", course.id))
+    return render_template(
+        "admin/course_detail.html", course=course, upcoming=upcoming, past=past, history=history("courses", course.id)
+    )
 
 
 @bp.post("/courses/<int:course_id>/status")

@@ -47,19 +47,27 @@ def pending_approvals() -> dict:
     query = sa.select(Enrolment).where(Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)
     items = db.session.scalars(
         query.options(joinedload(Enrolment.user), joinedload(Enrolment.session).joinedload(CourseSession.course))
-        .order_by(Enrolment.created_at, Enrolment.id).limit(LIST_SIZE)).all()
+        .order_by(Enrolment.created_at, Enrolment.id)
+        .limit(LIST_SIZE)
+    ).all()
     return {"count": _count(query), "first": items}
 
 
 def unsigned_slots(now: datetime) -> dict:
     """Ended half-days of held sessions that no trainer signed off, oldest first."""
-    query = (sa.select(Slot).join(Slot.session).join(CourseSession.course)
-             .outerjoin(SlotSignoff, SlotSignoff.slot_id == Slot.id)
-             .where(SlotSignoff.slot_id.is_(None), Slot.ends_at <= now, SCHEDULED))
+    query = (
+        sa.select(Slot)
+        .join(Slot.session)
+        .join(CourseSession.course)
+        .outerjoin(SlotSignoff, SlotSignoff.slot_id == Slot.id)
+        .where(SlotSignoff.slot_id.is_(None), Slot.ends_at <= now, SCHEDULED)
+    )
     session = contains_eager(Slot.session)
     items = db.session.scalars(
         query.options(session.contains_eager(CourseSession.course), session.selectinload(CourseSession.trainers))
-        .order_by(Slot.starts_at, Slot.id).limit(LIST_SIZE)).all()
+        .order_by(Slot.starts_at, Slot.id)
+        .limit(LIST_SIZE)
+    ).all()
     return {"count": _count(query), "first": items}
 
 
@@ -70,12 +78,16 @@ def certificates_due(now: datetime) -> dict:
     certificates services then judge those only, so the rule lives in one place.
     """
     valid = sa.exists().where(Certificate.enrolment_id == Enrolment.id, Certificate.status == CertificateStatus.VALID)
-    uncertified = sa.exists().where(Enrolment.session_id == CourseSession.id,
-                                    Enrolment.status == EnrolmentStatus.CONFIRMED, ~valid)
+    uncertified = sa.exists().where(
+        Enrolment.session_id == CourseSession.id, Enrolment.status == EnrolmentStatus.CONFIRMED, ~valid
+    )
     candidates = db.session.scalars(
-        sa.select(CourseSession).join(CourseSession.course).options(contains_eager(CourseSession.course))
+        sa.select(CourseSession)
+        .join(CourseSession.course)
+        .options(contains_eager(CourseSession.course))
         .where(SCHEDULED, CourseSession.ends_at <= now, CourseSession.ends_at > now - DUE_WINDOW, uncertified)
-        .order_by(CourseSession.ends_at.desc(), CourseSession.id.desc())).all()
+        .order_by(CourseSession.ends_at.desc(), CourseSession.id.desc())
+    ).all()
     judged = eligibility_by_session(candidates, now)
     owed = {item.enrolment.id for item in pending([item for items in judged.values() for item in items])}
     due = []
@@ -88,38 +100,61 @@ def certificates_due(now: datetime) -> dict:
 
 def absences(now: datetime) -> dict:
     """Half-days missed without excuse in the last 30 days, the latest first."""
-    where = (AttendanceMark.status == MarkStatus.ABSENT, Slot.starts_at >= now - ABSENCE_WINDOW,
-             Slot.starts_at <= now)
+    where = (AttendanceMark.status == MarkStatus.ABSENT, Slot.starts_at >= now - ABSENCE_WINDOW, Slot.starts_at <= now)
     marks, learners = db.session.execute(
         sa.select(sa.func.count(AttendanceMark.id), sa.func.count(sa.distinct(Enrolment.user_id)))
         .join(Slot, AttendanceMark.slot_id == Slot.id)
-        .join(Enrolment, AttendanceMark.enrolment_id == Enrolment.id).where(*where)).one()
+        .join(Enrolment, AttendanceMark.enrolment_id == Enrolment.id)
+        .where(*where)
+    ).one()
     items = db.session.scalars(
-        sa.select(AttendanceMark).join(AttendanceMark.slot).where(*where)
-        .options(contains_eager(AttendanceMark.slot),
-                 joinedload(AttendanceMark.enrolment).joinedload(Enrolment.user),
-                 joinedload(AttendanceMark.enrolment).joinedload(Enrolment.session)
-                 .joinedload(CourseSession.course))
-        .order_by(Slot.starts_at.desc(), AttendanceMark.id).limit(LIST_SIZE)).all()
+        sa.select(AttendanceMark)
+        .join(AttendanceMark.slot)
+        .where(*where)
+        .options(
+            contains_eager(AttendanceMark.slot),
+            joinedload(AttendanceMark.enrolment).joinedload(Enrolment.user),
+            joinedload(AttendanceMark.enrolment).joinedload(Enrolment.session).joinedload(CourseSession.course),
+        )
+        .order_by(Slot.starts_at.desc(), AttendanceMark.id)
+        .limit(LIST_SIZE)
+    ).all()
     return {"count": marks, "learners": learners, "first": items}
 
 
 def upcoming_sessions(now: datetime) -> dict:
     """Sessions starting in the next 60 days, with their fill, waitlist and requests to decide."""
-    query = sa.select(CourseSession).where(SCHEDULED, CourseSession.starts_at > now,
-                                           CourseSession.starts_at <= now + UPCOMING_WINDOW)
+    query = sa.select(CourseSession).where(
+        SCHEDULED, CourseSession.starts_at > now, CourseSession.starts_at <= now + UPCOMING_WINDOW
+    )
     sessions = db.session.scalars(
-        query.join(CourseSession.course).options(contains_eager(CourseSession.course))
-        .order_by(CourseSession.starts_at, CourseSession.id).limit(UPCOMING_SIZE)).all()
+        query.join(CourseSession.course)
+        .options(contains_eager(CourseSession.course))
+        .order_by(CourseSession.starts_at, CourseSession.id)
+        .limit(UPCOMING_SIZE)
+    ).all()
     ids = [session.id for session in sessions]
     waiting = waitlist_lengths(ids) if ids else {}
-    requests = dict(db.session.execute(
-        sa.select(Enrolment.session_id, sa.func.count()).where(
-            Enrolment.session_id.in_(ids), Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)
-        .group_by(Enrolment.session_id)).all()) if ids else {}
-    items = [{"session": session, "fill": round(100 * session.seats_taken / session.capacity),
-              "waitlist": waiting[session.id]["waitlist_length"], "pending": requests.get(session.id, 0)}
-             for session in sessions]
+    requests = (
+        dict(
+            db.session.execute(
+                sa.select(Enrolment.session_id, sa.func.count())
+                .where(Enrolment.session_id.in_(ids), Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)
+                .group_by(Enrolment.session_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    items = [
+        {
+            "session": session,
+            "fill": round(100 * session.seats_taken / session.capacity),
+            "waitlist": waiting[session.id]["waitlist_length"],
+            "pending": requests.get(session.id, 0),
+        }
+        for session in sessions
+    ]
     return {"count": _count(query), "first": items}
 
 
@@ -153,8 +188,10 @@ def fill_by_track(months: list[date]) -> dict[tuple[date, Track], dict]:
     rows = db.session.execute(
         sa.select(Course.track, CourseSession.starts_at, CourseSession.seats_taken, CourseSession.capacity)
         .join(CourseSession.course)
-        .where(SCHEDULED, CourseSession.starts_at >= month_start(months[0]),
-               CourseSession.starts_at < _after(months[-1])))
+        .where(
+            SCHEDULED, CourseSession.starts_at >= month_start(months[0]), CourseSession.starts_at < _after(months[-1])
+        )
+    )
     figures: dict[tuple[date, Track], dict] = defaultdict(lambda: {"taken": 0, "capacity": 0, "sessions": 0})
     for track, starts_at, taken, capacity in rows:
         cell = figures[(paris_month(starts_at), track)]
@@ -166,16 +203,21 @@ def fill_by_track(months: list[date]) -> dict[tuple[date, Track], dict]:
 
 def attendance_by_month(months: list[date], now: datetime) -> dict[date, dict]:
     """Hours attended and scheduled of confirmed learners on the ended half-days of each month."""
-    attended = sa.and_(AttendanceMark.slot_id == Slot.id, AttendanceMark.enrolment_id == Enrolment.id,
-                       AttendanceMark.status.in_(ATTENDED))
+    attended = sa.and_(
+        AttendanceMark.slot_id == Slot.id,
+        AttendanceMark.enrolment_id == Enrolment.id,
+        AttendanceMark.status.in_(ATTENDED),
+    )
     rows = db.session.execute(
         sa.select(Slot.starts_at, Slot.hours, sa.func.count(Enrolment.id), sa.func.count(AttendanceMark.id))
         .join(CourseSession, Slot.session_id == CourseSession.id)
-        .join(Enrolment, sa.and_(Enrolment.session_id == Slot.session_id,
-                                 Enrolment.status == EnrolmentStatus.CONFIRMED))
+        .join(
+            Enrolment, sa.and_(Enrolment.session_id == Slot.session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
+        )
         .outerjoin(AttendanceMark, attended)
         .where(SCHEDULED, Slot.ends_at <= now, Slot.starts_at >= month_start(months[0]))
-        .group_by(Slot.id, Slot.starts_at, Slot.hours))
+        .group_by(Slot.id, Slot.starts_at, Slot.hours)
+    )
     figures: dict[date, dict] = defaultdict(lambda: {"attended": Decimal("0"), "scheduled": Decimal("0")})
     for starts_at, hours, learners, present in rows:
         cell = figures[paris_month(starts_at)]
@@ -189,8 +231,11 @@ def ratings(since: datetime) -> dict:
     rows = db.session.execute(
         sa.select(Course.track, SurveyResponse.overall, sa.func.count())
         .join(Enrolment, SurveyResponse.enrolment_id == Enrolment.id)
-        .join(CourseSession, Enrolment.session_id == CourseSession.id).join(CourseSession.course)
-        .where(SurveyResponse.submitted_at >= since).group_by(Course.track, SurveyResponse.overall))
+        .join(CourseSession, Enrolment.session_id == CourseSession.id)
+        .join(CourseSession.course)
+        .where(SurveyResponse.submitted_at >= since)
+        .group_by(Course.track, SurveyResponse.overall)
+    )
     distribution = dict.fromkeys(range(1, 6), 0)
     by_track: dict[Track, dict] = defaultdict(lambda: {"satisfied": 0, "total": 0})
     for track, overall, count in rows:
@@ -198,4 +243,3 @@ def ratings(since: datetime) -> dict:
         by_track[track]["total"] += count
         by_track[track]["satisfied"] += count if overall >= SATISFIED_FROM else 0
     return {"distribution": distribution, "by_track": dict(by_track)}
-

@@ -31,13 +31,16 @@ from training.urls import page_number, safe_next_url
 
 def _queue_page(status: int = 200, reject_errors: dict[int, list[str]] | None = None):
     """The approval queue, oldest request first, every session."""
-    query = (sa.select(Enrolment).where(Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)
-             .options(joinedload(Enrolment.user), joinedload(Enrolment.session).joinedload(CourseSession.course))
-             .order_by(Enrolment.created_at, Enrolment.id))
-    pagination = db.paginate(query, page=page_number(), per_page=PAGE_SIZE,
-                             error_out=False)
-    return render_template("admin/pending_enrolments.html", pagination=pagination,
-                           reject_errors=reject_errors or {}), status
+    query = (
+        sa.select(Enrolment)
+        .where(Enrolment.status == EnrolmentStatus.PENDING_APPROVAL)
+        .options(joinedload(Enrolment.user), joinedload(Enrolment.session).joinedload(CourseSession.course))
+        .order_by(Enrolment.created_at, Enrolment.id)
+    )
+    pagination = db.paginate(query, page=page_number(), per_page=PAGE_SIZE, error_out=False)
+    return render_template(
+        "admin/pending_enrolments.html", pagination=pagination, reject_errors=reject_errors or {}
+    ), status
 
 
 def _back(fallback: str):
@@ -49,14 +52,23 @@ def _placed_message(enrolment: Enrolment, approved: bool) -> str:
     """Where the learner stands after an approval or an enrolment on their behalf."""
     name = enrolment.user.name
     if enrolment.status is EnrolmentStatus.CONFIRMED:
-        return _("Approved: %(name)s has a seat.", name=name) if approved else \
-            _("Enrolled: %(name)s has a seat and receives the convocation.", name=name)
+        return (
+            _("Approved: %(name)s has a seat.", name=name)
+            if approved
+            else _("Enrolled: %(name)s has a seat and receives the convocation.", name=name)
+        )
     position = services.waitlist_position(enrolment)
     if approved:
-        return _("Approved: the session is full, %(name)s is on the waitlist in position %(position)d.",
-                 name=name, position=position)
-    return _("Enrolled: the session is full, %(name)s is on the waitlist in position %(position)d.",
-             name=name, position=position)
+        return _(
+            "Approved: the session is full, %(name)s is on the waitlist in position %(position)d.",
+            name=name,
+            position=position,
+        )
+    return _(
+        "Enrolled: the session is full, %(name)s is on the waitlist in position %(position)d.",
+        name=name,
+        position=position,
+    )
 
 
 @bp.get("/enrolments/pending")
@@ -111,8 +123,14 @@ def cancel_enrolment(enrolment_id: int):
     if not form.validate_on_submit():
         return _render_session(enrolment.session, 422, cancel_errors={enrolment.id: form.reason.errors})
     if enrolment.status not in services.ACTIVE:
-        flash(_("%(name)s's enrolment is already closed: %(status)s.", name=enrolment.user.name,
-                status=enrolment.status.label.lower()), "info")
+        flash(
+            _(
+                "%(name)s's enrolment is already closed: %(status)s.",
+                name=enrolment.user.name,
+                status=enrolment.status.label.lower(),
+            ),
+            "info",
+        )
         return redirect(session_page)
     try:
         revoked = withdrawal.cancel_enrolment(current_user, enrolment, form.reason.data)
@@ -123,8 +141,14 @@ def cancel_enrolment(enrolment_id: int):
         if revoked is None:
             flash(_("Cancelled: %(name)s receives your reason by email.", name=enrolment.user.name), "success")
         else:
-            flash(_("Cancelled, and certificate %(serial)s is revoked: %(name)s receives your reason by email.",
-                    serial=revoked.serial, name=enrolment.user.name), "success")
+            flash(
+                _(
+                    "Cancelled, and certificate %(serial)s is revoked: %(name)s receives your reason by email.",
+                    serial=revoked.serial,
+                    name=enrolment.user.name,
+                ),
+                "success",
+            )
     return redirect(session_page)
 
 
@@ -137,14 +161,22 @@ def enrol_on_behalf(session_id: int):
     learner = _learner(form) if form.validate_on_submit() else None
     if learner is not None:
         try:
-            enrolment, created = services.enrol(current_user, session, learner, acknowledged=False,
-                                                on_behalf=True, reason=(form.reason.data or "").strip() or None)
+            enrolment, created = services.enrol(
+                current_user,
+                session,
+                learner,
+                acknowledged=False,
+                on_behalf=True,
+                reason=(form.reason.data or "").strip() or None,
+            )
         except services.EnrolmentError as error:
             form.form_errors.append(error.message)
         else:
             db.session.commit()
-            flash(_placed_message(enrolment, approved=False) if created else _already(enrolment),
-                  "success" if created else "info")
+            flash(
+                _placed_message(enrolment, approved=False) if created else _already(enrolment),
+                "success" if created else "info",
+            )
             return redirect(url_for("admin.session_detail", session_id=session.id, _anchor="learners"))
     return _render_session(session, 422, enrol_form=form)
 
@@ -154,11 +186,13 @@ def _learner(form: EnrolOnBehalfForm) -> User | None:
     learner = db.session.scalar(sa.select(User).where(User.email == form.email.data))
     people = escape(url_for("admin.users"))
     if learner is None:
-        form.email.errors.append(Markup(_('No account uses this address: create it first in '
-                                          '<a href="%(url)s">People</a>.', url=people)))
+        form.email.errors.append(
+            Markup(_('No account uses this address: create it first in <a href="%(url)s">People</a>.', url=people))
+        )
     elif not learner.is_active_account:
-        form.email.errors.append(Markup(_('This account is deactivated: reactivate it first in '
-                                          '<a href="%(url)s">People</a>.', url=people)))
+        form.email.errors.append(
+            Markup(_('This account is deactivated: reactivate it first in <a href="%(url)s">People</a>.', url=people))
+        )
         learner = None
     return learner
 
@@ -167,7 +201,13 @@ def _already(enrolment: Enrolment) -> str:
     """The flash for someone already enrolled: their status, and their place in line."""
     position = services.waitlist_position(enrolment)
     if position is not None:
-        return _("%(name)s is already enrolled in this session: on the waitlist in position %(position)d.",
-                 name=enrolment.user.name, position=position)
-    return _("%(name)s is already enrolled in this session: %(status)s.", name=enrolment.user.name,
-             status=enrolment.status.label.lower())
+        return _(
+            "%(name)s is already enrolled in this session: on the waitlist in position %(position)d.",
+            name=enrolment.user.name,
+            position=position,
+        )
+    return _(
+        "%(name)s is already enrolled in this session: %(status)s.",
+        name=enrolment.user.name,
+        status=enrolment.status.label.lower(),
+    )

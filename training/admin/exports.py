@@ -31,10 +31,19 @@ RECENT_SESSIONS = 60
 SESSION_HORIZON = timedelta(days=90)  # the session list reaches this far ahead
 KIND_CHOICES = (
     ("enrolments", _l("Enrolments"), _l("Every enrolment and its status, with decisions and their reasons.")),
-    ("attendance", _l("Attendance"), _l("One row per confirmed learner and half-day, marked or not, "
-                                        "with who marked it and who signed the half-day off.")),
-    ("certificates", _l("Certificates"), _l("Every certificate issued (valid, superseded or revoked), "
-                                            "with its hours and fingerprint.")),
+    (
+        "attendance",
+        _l("Attendance"),
+        _l(
+            "One row per confirmed learner and half-day, marked or not, "
+            "with who marked it and who signed the half-day off."
+        ),
+    ),
+    (
+        "certificates",
+        _l("Certificates"),
+        _l("Every certificate issued (valid, superseded or revoked), with its hours and fingerprint."),
+    ),
 )
 
 admin_only = roles_required(Role.ADMIN)
@@ -46,8 +55,12 @@ class ExportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = RadioField(_l("What"), choices=[SelectChoice(value, label) for value, label, _help in KIND_CHOICES],
-                      default="enrolments", validate_choice=False)
+    kind = RadioField(
+        _l("What"),
+        choices=[SelectChoice(value, label) for value, label, _help in KIND_CHOICES],
+        default="enrolments",
+        validate_choice=False,
+    )
     session = SelectField(_l("A session"), validate_choice=False)
     course = SelectField(_l("A course"), validate_choice=False)
     date_from = DateField(_l("From"), validators=[Optional()])
@@ -80,7 +93,9 @@ class ExportForm(FlaskForm):
             names = {"session": _("a session"), "course": _("a course"), "period": _("a period")}
             self.form_errors.append(
                 _("Choose one scope only; you gave %(given)s.", given=", ".join(names[name] for name in given))
-                if given else _("Choose what to export from: a session, a course or a period."))
+                if given
+                else _("Choose what to export from: a session, a course or a period.")
+            )
             return False
         if period and len(period) < 2:
             missing = self.date_to if period[0] is self.date_from else self.date_from
@@ -112,22 +127,31 @@ def _form(kind: str | None = None) -> ExportForm:
     form = ExportForm(formdata=MultiDict(args) if args else None)
     form.session.choices = [SelectChoice("", _l("—"))] + _session_choices(form.session.data)
     form.course.choices = [SelectChoice("", _l("—"))] + [
-        SelectChoice(str(course_id), title) for course_id, title in
-        db.session.execute(sa.select(Course.id, Course.title).order_by(Course.title, Course.id))]
+        SelectChoice(str(course_id), title)
+        for course_id, title in db.session.execute(sa.select(Course.id, Course.title).order_by(Course.title, Course.id))
+    ]
     return form
 
 
 def _session_choices(selected: str | None) -> list[SelectChoice]:
     """The latest sessions up to a few months ahead, newest first, and the selected one if older."""
     horizon = datetime.now(UTC) + SESSION_HORIZON
-    query = (sa.select(CourseSession.id, CourseSession.starts_at, CourseSession.status, Course.title)
-             .join(Course, CourseSession.course_id == Course.id))
-    rows = list(db.session.execute(query.where(CourseSession.starts_at <= horizon)
-                                   .order_by(CourseSession.starts_at.desc()).limit(RECENT_SESSIONS)))
+    query = sa.select(CourseSession.id, CourseSession.starts_at, CourseSession.status, Course.title).join(
+        Course, CourseSession.course_id == Course.id
+    )
+    rows = list(
+        db.session.execute(
+            query.where(CourseSession.starts_at <= horizon)
+            .order_by(CourseSession.starts_at.desc())
+            .limit(RECENT_SESSIONS)
+        )
+    )
     if selected and selected.isdigit() and len(selected) < 12 and int(selected) not in {row[0] for row in rows}:
         rows += list(db.session.execute(query.where(CourseSession.id == int(selected))))
-    return [SelectChoice(str(session_id), _session_label(session_id, starts_at, status, title))
-            for session_id, starts_at, status, title in rows]
+    return [
+        SelectChoice(str(session_id), _session_label(session_id, starts_at, status, title))
+        for session_id, starts_at, status, title in rows
+    ]
 
 
 def _session_label(session_id: int, starts_at: datetime, status: SessionStatus, title: str) -> str:

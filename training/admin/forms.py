@@ -45,8 +45,10 @@ class RolesForm(FlaskForm):
 
 
 class DeactivateForm(FlaskForm):
-    reason = StringField(_l("Reason (kept in the audit log)"),
-                         validators=[DataRequired(message=_l("Say why the account is deactivated.")), Length(max=500)])
+    reason = StringField(
+        _l("Reason (kept in the audit log)"),
+        validators=[DataRequired(message=_l("Say why the account is deactivated.")), Length(max=500)],
+    )
     submit = SubmitField(_l("Deactivate the account"))
 
 
@@ -76,33 +78,51 @@ def _labelled_choices(labels: dict) -> list[SelectChoice]:
 
 class CourseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    slug = StringField(_l("Short name"), validators=[DataRequired(), Length(max=120)],
-                       description=_l("Used in the address of the course page: lowercase letters, digits and "
-                                      "hyphens, e.g. aav-vector-design."))
+    slug = StringField(
+        _l("Short name"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l(
+            "Used in the address of the course page: lowercase letters, digits and hyphens, e.g. aav-vector-design."
+        ),
+    )
     track = SelectField(_l("Track"), choices=lambda: _labelled_choices(TRACK_LABELS))
     level = SelectField(_l("Level"), choices=lambda: _labelled_choices(LEVEL_LABELS))
     language = SelectField(_l("Language of the course"), choices=LANGUAGE_CHOICES)
     format = SelectField(_l("Format"), choices=lambda: _labelled_choices(FORMAT_LABELS))
     summary = TextAreaField(_l("Summary"), validators=[DataRequired()], render_kw=TEXT)
-    objectives = TextAreaField(_l("Objectives"), validators=[DataRequired()], render_kw={"rows": 4},
-                               description=_l("One objective per line."))
+    objectives = TextAreaField(
+        _l("Objectives"), validators=[DataRequired()], render_kw={"rows": 4}, description=_l("One objective per line.")
+    )
     prerequisites = TextAreaField(_l("Prerequisites"), render_kw=TEXT)
     audience = TextAreaField(_l("Audience"), render_kw=TEXT)
-    duration_hours = DecimalField(_l("Duration (hours)"), places=2,
-                                  validators=[InputRequired(), NumberRange(min=Decimal("0.5"), max=9999)])
-    price_eur = DecimalField(_l("Price (euros)"), places=2, default=Decimal("0"),
-                             validators=[InputRequired(), NumberRange(min=0, max=99_999_999)],
-                             description=_l("0 for a course offered free of charge."))
+    duration_hours = DecimalField(
+        _l("Duration (hours)"), places=2, validators=[InputRequired(), NumberRange(min=Decimal("0.5"), max=9999)]
+    )
+    price_eur = DecimalField(
+        _l("Price (euros)"),
+        places=2,
+        default=Decimal("0"),
+        validators=[InputRequired(), NumberRange(min=0, max=99_999_999)],
+        description=_l("0 for a course offered free of charge."),
+    )
     teaching_methods = TextAreaField(_l("Teaching methods"), render_kw=TEXT)
     assessment = TextAreaField(_l("How learners are assessed"), render_kw=TEXT)
     accessibility = TextAreaField(_l("Accessibility for disabled people"), render_kw=TEXT)
-    contact = StringField(_l("Contact"), validators=[Length(max=320)],
-                          description=_l("Who answers questions about this course (email or phone)."))
-    access_delay = StringField(_l("Access delay"), validators=[Length(max=200)],
-                               description=_l("How soon a learner can start, e.g. “Enrolment closes 7 days "
-                                              "before the session”."))
-    attendance_percent = IntegerField(_l("Attendance needed for the certificate (%)"), default=80,
-                                      validators=[InputRequired(), NumberRange(min=1, max=100)])
+    contact = StringField(
+        _l("Contact"),
+        validators=[Length(max=320)],
+        description=_l("Who answers questions about this course (email or phone)."),
+    )
+    access_delay = StringField(
+        _l("Access delay"),
+        validators=[Length(max=200)],
+        description=_l("How soon a learner can start, e.g. “Enrolment closes 7 days before the session”."),
+    )
+    attendance_percent = IntegerField(
+        _l("Attendance needed for the certificate (%)"),
+        default=80,
+        validators=[InputRequired(), NumberRange(min=1, max=100)],
+    )
     submit = SubmitField(_l("Save the course"))
 
     @classmethod
@@ -115,8 +135,15 @@ class CourseForm(FlaskForm):
     def course_fields(self) -> dict:
         """The submitted values, named as `create_course` and `update_course` expect them."""
         values = {name: self[name].data for name in COURSE_FIELDS if name != "attendance_threshold"}
-        for name in ("prerequisites", "audience", "teaching_methods", "assessment", "accessibility", "contact",
-                     "access_delay"):
+        for name in (
+            "prerequisites",
+            "audience",
+            "teaching_methods",
+            "assessment",
+            "accessibility",
+            "contact",
+            "access_delay",
+        ):
             values[name] = values[name] or ""
         values["attendance_threshold"] = Decimal(self.attendance_percent.data) / 100
         return values
@@ -135,11 +162,19 @@ ENROLMENT_DAYS_BEFORE, CANCELLATION_DAYS_BEFORE = 7, 3
 
 
 class SessionFieldsMixin:
-    place = StringField(_l("Place"), validators=[DataRequired(), Length(max=300)],
-                        description=_l("Building and room, or the address of the video call."))
+    place = StringField(
+        _l("Place"),
+        validators=[DataRequired(), Length(max=300)],
+        description=_l("Building and room, or the address of the video call."),
+    )
     capacity = IntegerField(_l("Capacity (learners)"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
-    trainers = SelectMultipleField(_l("Trainers"), coerce=int, choices=[], option_widget=widgets.CheckboxInput(),
-                                   widget=widgets.ListWidget(prefix_label=False))
+    trainers = SelectMultipleField(
+        _l("Trainers"),
+        coerce=int,
+        choices=[],
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+    )
     approval_required = BooleanField(_l("Enrolments need the training office's approval"))
     what_to_bring = TextAreaField(_l("What to bring"), render_kw=TEXT)
 
@@ -150,9 +185,13 @@ class SessionFieldsMixin:
 
     def session_fields(self) -> dict:
         """Place, capacity, trainers (users), approval rule and what to bring, as the services expect them."""
-        return {"place": self.place.data, "capacity": self.capacity.data,
-                "trainers": [self.trainer_users[i] for i in self.trainers.data or []],
-                "approval_required": self.approval_required.data, "what_to_bring": self.what_to_bring.data or ""}
+        return {
+            "place": self.place.data,
+            "capacity": self.capacity.data,
+            "trainers": [self.trainer_users[i] for i in self.trainers.data or []],
+            "approval_required": self.approval_required.data,
+            "what_to_bring": self.what_to_bring.data or "",
+        }
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -172,20 +211,27 @@ def _deadline(label, required: bool, description=None) -> DateTimeLocalField:
 
 class SessionForm(SessionFieldsMixin, FlaskForm):
     enrolment_deadline = _deadline(_l("Enrolment deadline (Paris time)"), True)
-    cancellation_deadline = _deadline(_l("Cancellation deadline (Paris time)"), True,
-                                      _l("Until then a learner may cancel their enrolment."))
+    cancellation_deadline = _deadline(
+        _l("Cancellation deadline (Paris time)"), True, _l("Until then a learner may cancel their enrolment.")
+    )
     submit = SubmitField(_l("Save the session"))
 
     def session_fields(self) -> dict:
         """Every editable field of the session, deadlines in UTC."""
-        return {**super().session_fields(), "enrolment_deadline": _utc(self.enrolment_deadline.data),
-                "cancellation_deadline": _utc(self.cancellation_deadline.data)}
+        return {
+            **super().session_fields(),
+            "enrolment_deadline": _utc(self.enrolment_deadline.data),
+            "cancellation_deadline": _utc(self.cancellation_deadline.data),
+        }
 
 
 class NewSessionForm(SessionFieldsMixin, FlaskForm):
     first_day = DateField(_l("First day"), validators=[InputRequired(), in_calendar])
-    last_day = DateField(_l("Last day"), validators=[InputRequired(), in_calendar],
-                         description=_l("Past dates are accepted, to record a session held before."))
+    last_day = DateField(
+        _l("Last day"),
+        validators=[InputRequired(), in_calendar],
+        description=_l("Past dates are accepted, to record a session held before."),
+    )
     morning = BooleanField(_l("Hold the mornings"), default=True)
     morning_start = TimeField(_l("Morning starts"), default=MORNING[0], validators=[Optional()])
     morning_end = TimeField(_l("Morning ends"), default=MORNING[1], validators=[Optional()])
@@ -193,10 +239,12 @@ class NewSessionForm(SessionFieldsMixin, FlaskForm):
     afternoon_start = TimeField(_l("Afternoon starts"), default=AFTERNOON[0], validators=[Optional()])
     afternoon_end = TimeField(_l("Afternoon ends"), default=AFTERNOON[1], validators=[Optional()])
     weekends = BooleanField(_l("Include Saturdays and Sundays"))
-    enrolment_deadline = _deadline(_l("Enrolment deadline (Paris time)"), False,
-                                   _l("Leave empty for 7 days before the first day, at 23:59."))
-    cancellation_deadline = _deadline(_l("Cancellation deadline (Paris time)"), False,
-                                      _l("Leave empty for 3 days before the first day, at 23:59."))
+    enrolment_deadline = _deadline(
+        _l("Enrolment deadline (Paris time)"), False, _l("Leave empty for 7 days before the first day, at 23:59.")
+    )
+    cancellation_deadline = _deadline(
+        _l("Cancellation deadline (Paris time)"), False, _l("Leave empty for 3 days before the first day, at 23:59.")
+    )
     submit = SubmitField(_l("Schedule the session"))
 
     def validate(self, extra_validators=None) -> bool:
@@ -222,11 +270,12 @@ class NewSessionForm(SessionFieldsMixin, FlaskForm):
     def session_fields(self) -> dict:
         """Every field of the new session but its slots; empty deadlines get their defaults."""
         first_day = self.first_day.data
-        return {**super().session_fields(),
-                "enrolment_deadline": _utc(self.enrolment_deadline.data)
-                or _evening(first_day, ENROLMENT_DAYS_BEFORE),
-                "cancellation_deadline": _utc(self.cancellation_deadline.data)
-                or _evening(first_day, CANCELLATION_DAYS_BEFORE)}
+        return {
+            **super().session_fields(),
+            "enrolment_deadline": _utc(self.enrolment_deadline.data) or _evening(first_day, ENROLMENT_DAYS_BEFORE),
+            "cancellation_deadline": _utc(self.cancellation_deadline.data)
+            or _evening(first_day, CANCELLATION_DAYS_BEFORE),
+        }
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -260,9 +309,12 @@ class DuplicateSessionForm(FlaskForm):
 
 
 class CancelSessionForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give the reason: the learners will "
-                                                                            "read it.")), Length(max=2000)],
-                           render_kw=TEXT, description=_l("Sent to every enrolled learner."))
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Give the reason: the learners will read it.")), Length(max=2000)],
+        render_kw=TEXT,
+        description=_l("Sent to every enrolled learner."),
+    )
     submit = SubmitField(_l("Cancel the session and tell the learners"))
 
 
@@ -272,14 +324,24 @@ class CancelSessionForm(FlaskForm):
 class DecisionReasonForm(ReasonForm):
     """Decline or cancel an enrolment: the reason is required, the learner receives it."""
 
-    reason = StringField(ReasonForm.reason.args[0], validators=[
-        DataRequired(message=_l("Give the reason: the learner receives it.")), Length(max=500)])
+    reason = StringField(
+        ReasonForm.reason.args[0],
+        validators=[DataRequired(message=_l("Give the reason: the learner receives it.")), Length(max=500)],
+    )
 
 
 class EnrolOnBehalfForm(FlaskForm):
     # Own ids: the session page also shows the cancel-the-session form, whose field is `reason`.
-    email = EmailField(_l("Learner's email"), id="enrol-email", validators=[DataRequired(), Length(max=320)],
-                       filters=[lambda value: (value or "").strip().lower()])
-    reason = StringField(_l("Reason (kept in the audit log)"), id="enrol-reason", validators=[Length(max=500)],
-                         description=_l("Optional, e.g. “phone request” or “walk-in”."))
+    email = EmailField(
+        _l("Learner's email"),
+        id="enrol-email",
+        validators=[DataRequired(), Length(max=320)],
+        filters=[lambda value: (value or "").strip().lower()],
+    )
+    reason = StringField(
+        _l("Reason (kept in the audit log)"),
+        id="enrol-reason",
+        validators=[Length(max=500)],
+        description=_l("Optional, e.g. “phone request” or “walk-in”."),
+    )
     submit = SubmitField(_l("Enrol this learner"))

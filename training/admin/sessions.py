@@ -32,9 +32,18 @@ from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
 # How the learners of a session are listed: those holding a seat first.
-STATUS_ORDER = {status: rank for rank, status in enumerate((
-    EnrolmentStatus.CONFIRMED, EnrolmentStatus.PENDING_APPROVAL, EnrolmentStatus.WAITLISTED,
-    EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED))}
+STATUS_ORDER = {
+    status: rank
+    for rank, status in enumerate(
+        (
+            EnrolmentStatus.CONFIRMED,
+            EnrolmentStatus.PENDING_APPROVAL,
+            EnrolmentStatus.WAITLISTED,
+            EnrolmentStatus.CANCELLED,
+            EnrolmentStatus.REJECTED,
+        )
+    )
+}
 
 
 def trainer_options(session: CourseSession | None = None) -> list[User]:
@@ -51,10 +60,18 @@ def _session_form(session: CourseSession, formdata=True) -> SessionForm:
     if formdata:
         form = SessionForm()
     else:
-        form = SessionForm(formdata=None, data={
-            "place": session.place, "capacity": session.capacity, "trainers": [t.id for t in session.trainers],
-            "enrolment_deadline": session.enrolment_deadline, "cancellation_deadline": session.cancellation_deadline,
-            "approval_required": session.approval_required, "what_to_bring": session.what_to_bring})
+        form = SessionForm(
+            formdata=None,
+            data={
+                "place": session.place,
+                "capacity": session.capacity,
+                "trainers": [t.id for t in session.trainers],
+                "enrolment_deadline": session.enrolment_deadline,
+                "cancellation_deadline": session.cancellation_deadline,
+                "approval_required": session.approval_required,
+                "what_to_bring": session.what_to_bring,
+            },
+        )
     form.set_trainers(trainer_options(session))
     return form
 
@@ -77,15 +94,29 @@ def _render_session(session: CourseSession, status: int = 200, **forms):
     slot_forms = {slot.id: SlotForm.for_slot(slot) for slot in session.slots}
     slot_forms.update(forms.pop("slot_forms", {}))
     enrolments = db.session.scalars(
-        sa.select(Enrolment).join(Enrolment.user).where(Enrolment.session_id == session.id)
-        .order_by(sa.case(STATUS_ORDER, value=Enrolment.status, else_=len(STATUS_ORDER)),
-                  # The waitlist in the order it is served (see enrolment.services.waitlist_position).
-                  sa.case((Enrolment.status == EnrolmentStatus.WAITLISTED, Enrolment.waitlisted_at)),
-                  sa.case((Enrolment.status == EnrolmentStatus.WAITLISTED, Enrolment.id)), User.name)).all()
-    return render_template("admin/session_detail.html", session=session, course=session.course,
-                           slot_forms=slot_forms, enrolments=enrolments, history=history("sessions", session.id),
-                           confirm_form=ConfirmForm(formdata=None), EnrolmentStatus=EnrolmentStatus,
-                           cancel_preview=withdrawal.preview(session, enrolments), **forms), status
+        sa.select(Enrolment)
+        .join(Enrolment.user)
+        .where(Enrolment.session_id == session.id)
+        .order_by(
+            sa.case(STATUS_ORDER, value=Enrolment.status, else_=len(STATUS_ORDER)),
+            # The waitlist in the order it is served (see enrolment.services.waitlist_position).
+            sa.case((Enrolment.status == EnrolmentStatus.WAITLISTED, Enrolment.waitlisted_at)),
+            sa.case((Enrolment.status == EnrolmentStatus.WAITLISTED, Enrolment.id)),
+            User.name,
+        )
+    ).all()
+    return render_template(
+        "admin/session_detail.html",
+        session=session,
+        course=session.course,
+        slot_forms=slot_forms,
+        enrolments=enrolments,
+        history=history("sessions", session.id),
+        confirm_form=ConfirmForm(formdata=None),
+        EnrolmentStatus=EnrolmentStatus,
+        cancel_preview=withdrawal.preview(session, enrolments),
+        **forms,
+    ), status
 
 
 @bp.route("/courses/<int:course_id>/sessions/new", methods=["GET", "POST"])
@@ -102,8 +133,14 @@ def new_session(course_id: int):
             add_domain_error(form, error)
         else:
             db.session.commit()
-            flash(ngettext("The session is scheduled with %(num)d half-day.",
-                           "The session is scheduled with %(num)d half-days.", len(session.slots)), "success")
+            flash(
+                ngettext(
+                    "The session is scheduled with %(num)d half-day.",
+                    "The session is scheduled with %(num)d half-days.",
+                    len(session.slots),
+                ),
+                "success",
+            )
             return redirect(url_for("admin.session_detail", session_id=session.id))
     return render_template("admin/session_form.html", form=form, course=course), form_status(form)
 
@@ -124,9 +161,14 @@ def session_detail(session_id: int):
             db.session.commit()
             flash(_("The session is saved."), "success")
             if promoted:
-                flash(ngettext("%(num)d learner moves from the waitlist to a seat and is told by email.",
-                               "%(num)d learners move from the waitlist to a seat and are told by email.",
-                               len(promoted)), "success")
+                flash(
+                    ngettext(
+                        "%(num)d learner moves from the waitlist to a seat and is told by email.",
+                        "%(num)d learners move from the waitlist to a seat and are told by email.",
+                        len(promoted),
+                    ),
+                    "success",
+                )
             return redirect(url_for("admin.session_detail", session_id=session.id))
     return _render_session(session, form_status(form), form=form)
 
@@ -198,8 +240,9 @@ def duplicate_session(session_id: int):
             db.session.commit()
             flash(_("The copy is scheduled. Check its place, trainers and deadlines."), "success")
             return redirect(url_for("admin.session_detail", session_id=copy.id))
-    return render_template("admin/session_duplicate.html", form=form, session=session,
-                           course=session.course), form_status(form)
+    return render_template(
+        "admin/session_duplicate.html", form=form, session=session, course=session.course
+    ), form_status(form)
 
 
 @bp.post("/sessions/<int:session_id>/cancel")
@@ -216,7 +259,13 @@ def cancel_session(session_id: int):
         else:
             told = enrolment_services.cancel_for_session(current_user, session, session.cancellation_reason)
             db.session.commit()
-            flash(ngettext("The session is cancelled; %(num)d learner is told by email.",
-                           "The session is cancelled; %(num)d learners are told by email.", len(told)), "success")
+            flash(
+                ngettext(
+                    "The session is cancelled; %(num)d learner is told by email.",
+                    "The session is cancelled; %(num)d learners are told by email.",
+                    len(told),
+                ),
+                "success",
+            )
             return redirect(url_for("admin.session_detail", session_id=session.id))
     return _render_session(session, 422, cancel_form=form)

@@ -34,8 +34,13 @@ def users():
     query = sa.select(User).order_by(User.name, User.id)
     if q:
         pattern = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern),
-                                   sa.func.lower(User.organisation).like(pattern)))
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.name).like(pattern),
+                User.email.like(pattern),
+                sa.func.lower(User.organisation).like(pattern),
+            )
+        )
     if role in {r.value for r in Role}:
         query = query.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role(role))))
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
@@ -50,8 +55,9 @@ def user_detail(user_id: int):
     form = RolesForm(roles=[r.value for r in user.role_set])
     if form.validate_on_submit():
         try:
-            account_services.set_roles(current_user, user, {Role(r) for r in form.roles.data},
-                                       (form.reason.data or "").strip() or None)
+            account_services.set_roles(
+                current_user, user, {Role(r) for r in form.roles.data}, (form.reason.data or "").strip() or None
+            )
         except DomainError as error:
             form.roles.errors.append(error.message)
         else:
@@ -65,12 +71,15 @@ def _user_page(user: User, status: int = 200, **forms):
     forms.setdefault("roles_form", RolesForm(roles=[r.value for r in user.role_set], formdata=None))
     forms.setdefault("status_form", (ReactivateForm if not user.is_active_account else DeactivateForm)(formdata=None))
     trainings = db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.user_id == user.id)
-        .join(CourseSession).order_by(CourseSession.starts_at.desc())
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user.id)
+        .join(CourseSession)
+        .order_by(CourseSession.starts_at.desc())
         .options(selectinload(Enrolment.session).selectinload(CourseSession.course))
     ).all()
-    return render_template("admin/user_detail.html", user=user, trainings=trainings,
-                           history=history("users", user.id), **forms), status
+    return render_template(
+        "admin/user_detail.html", user=user, trainings=trainings, history=history("users", user.id), **forms
+    ), status
 
 
 @bp.post("/users/<int:user_id>/deactivate")

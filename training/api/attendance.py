@@ -26,18 +26,28 @@ def _slot(slot_id: int) -> Slot:
 
 def _mark_body(enrolment: Enrolment, mark, signature=None) -> dict:
     return {
-        "enrolment_id": enrolment.id, "learner": enrolment.user.name,
-        "status": mark.status.value if mark else None, "note": mark.note if mark else None,
-        "method": mark.method.value if mark else None, "marked_by": mark.marked_by.name if mark else None,
-        "marked_at": mark.marked_at if mark else None, "checked_in_at": mark.checked_in_at if mark else None,
+        "enrolment_id": enrolment.id,
+        "learner": enrolment.user.name,
+        "status": mark.status.value if mark else None,
+        "note": mark.note if mark else None,
+        "method": mark.method.value if mark else None,
+        "marked_by": mark.marked_by.name if mark else None,
+        "marked_at": mark.marked_at if mark else None,
+        "checked_in_at": mark.checked_in_at if mark else None,
         "signature": _signature_body(signature) if signature else None,
     }
 
 
 def _signature_body(signature) -> dict:
-    return {"signer": signature.signer_name, "signed_at": signature.signed_at, "meaning": signature.meaning,
-            "method": signature.method.value, "device": signature.device.value,
-            "record_hash": signature.record_hash, "intact": signatures.is_intact(signature)}
+    return {
+        "signer": signature.signer_name,
+        "signed_at": signature.signed_at,
+        "meaning": signature.meaning,
+        "method": signature.method.value,
+        "device": signature.device.value,
+        "record_hash": signature.record_hash,
+        "intact": signatures.is_intact(signature),
+    }
 
 
 def _slot_body(slot: Slot) -> dict:
@@ -45,12 +55,17 @@ def _slot_body(slot: Slot) -> dict:
     roster = services.roster(slot)
     signed_marks = signatures.latest_signatures([mark.id for _enrolment, mark in roster if mark])
     data = {
-        "slot_id": slot.id, "session_id": slot.session_id, "starts_at": slot.starts_at, "ends_at": slot.ends_at,
-        "hours": float(slot.hours), "signed_off_by": signed.signed_by.name if signed else None,
+        "slot_id": slot.id,
+        "session_id": slot.session_id,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "hours": float(slot.hours),
+        "signed_off_by": signed.signed_by.name if signed else None,
         "signed_off_at": signed.signed_at if signed else None,
         "signed_off_meaning": (signed.meaning or None) if signed else None,
-        "marks": [_mark_body(enrolment, mark, signed_marks.get(mark.id) if mark else None)
-                  for enrolment, mark in roster],
+        "marks": [
+            _mark_body(enrolment, mark, signed_marks.get(mark.id) if mark else None) for enrolment, mark in roster
+        ],
     }
     return serializers.dump(schemas.SlotAttendance, data)
 
@@ -72,7 +87,8 @@ def put_mark(slot_id: int, enrolment_id: int):
     if enrolment is None or enrolment.session_id != slot.session_id:
         abort(404)
     data = parse_body(schemas.MarkIn)
-    mark = services.set_mark(g.api_user, slot, enrolment, MarkStatus(data.status), note=data.note,
-                             method=MarkMethod.API, reason=data.reason)
+    mark = services.set_mark(
+        g.api_user, slot, enrolment, MarkStatus(data.status), note=data.note, method=MarkMethod.API, reason=data.reason
+    )
     db.session.commit()
     return jsonify(serializers.dump(schemas.MarkOut, _mark_body(enrolment, mark)))

@@ -35,8 +35,10 @@ def token_required(*roles: Role):
         def wrapped(*args, **kwargs):
             token = bearer_token()
             if token is None:
-                raise Unauthorized("A valid bearer token is required (an expired or revoked one is not): "
-                                   "create one with POST /api/v1/tokens.")
+                raise Unauthorized(
+                    "A valid bearer token is required (an expired or revoked one is not): "
+                    "create one with POST /api/v1/tokens."
+                )
             user = token.user
             if request.method not in READ_ONLY_METHODS and not token.can_write:
                 raise Forbidden("This token is read-only: create a token with write access to change anything.")

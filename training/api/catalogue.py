@@ -26,7 +26,10 @@ def courses():
         page = queries.search_catalogue(query)
         body = {
             "items": [serializers.course_summary(course, session) for course, session in page.items],
-            "total": page.total, "page": query.page, "per_page": query.per_page, "pages": page.pages,
+            "total": page.total,
+            "page": query.page,
+            "per_page": query.per_page,
+            "pages": page.pages,
             "links": _links(query, page.pages),
         }
         return current_app.json.dumps(serializers.dump(schemas.CourseList, body))
@@ -39,8 +42,11 @@ def _links(query: queries.CatalogueQuery, pages: int) -> dict:
     def link(number: int) -> str:
         return url_for("api.courses", **query.args(page=number), per_page=query.per_page)
 
-    return {"self": link(query.page), "next": link(query.page + 1) if query.page < pages else None,
-            "prev": link(query.page - 1) if query.page > 1 else None}
+    return {
+        "self": link(query.page),
+        "next": link(query.page + 1) if query.page < pages else None,
+        "prev": link(query.page - 1) if query.page > 1 else None,
+    }
 
 
 @bp.get("/courses/<slug>")
@@ -58,8 +64,9 @@ def _visible_course(slug: str):
 
 def _course_body(course) -> dict:
     sessions = queries.upcoming_sessions(course)
-    data = serializers.course_detail(course, sessions, figures.figures_for_sessions([s.id for s in sessions]),
-                                     figures.results_for_course(course.id))
+    data = serializers.course_detail(
+        course, sessions, figures.figures_for_sessions([s.id for s in sessions]), figures.results_for_course(course.id)
+    )
     return serializers.dump(schemas.CourseOut, data)
 
 
@@ -106,15 +113,24 @@ def create_session(slug: str):
     data = parse_body(schemas.SessionIn)
     trainers = _trainers_by_email(data.trainers)
     session = services.schedule_session(
-        g.api_user, course, place=data.place, capacity=data.capacity, trainers=trainers,
+        g.api_user,
+        course,
+        place=data.place,
+        capacity=data.capacity,
+        trainers=trainers,
         slots=[(slot.starts_at, slot.ends_at) for slot in data.slots],
-        enrolment_deadline=data.enrolment_deadline, cancellation_deadline=data.cancellation_deadline,
-        approval_required=data.approval_required, what_to_bring=data.what_to_bring,
+        enrolment_deadline=data.enrolment_deadline,
+        cancellation_deadline=data.cancellation_deadline,
+        approval_required=data.approval_required,
+        what_to_bring=data.what_to_bring,
     )
     db.session.commit()
     body = serializers.session_detail(session, {"waitlist_length": 0})
-    return (jsonify(serializers.dump(schemas.SessionOut, body)), 201,
-            {"Location": url_for("api.session", session_id=session.id)})
+    return (
+        jsonify(serializers.dump(schemas.SessionOut, body)),
+        201,
+        {"Location": url_for("api.session", session_id=session.id)},
+    )
 
 
 def _trainers_by_email(emails: list[str]):

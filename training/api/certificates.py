@@ -19,13 +19,22 @@ def certificate_body(certificate: Certificate) -> dict:
     """What verification shows: every field, the status and the fingerprint."""
     session = certificate.enrolment.session
     data = {
-        "code": certificate.code, "serial": certificate.serial, "version": certificate.version,
-        "status": certificate.status.value, "holder": certificate.enrolment.user.name,
-        "course": session.course.title, "course_version": certificate.course_version,
-        "track": session.course.track.value, "starts_at": session.starts_at, "ends_at": session.ends_at,
-        "hours_attended": float(certificate.hours_attended), "hours_scheduled": float(certificate.hours_scheduled),
-        "issued_at": certificate.issued_at, "revoked_at": certificate.revoked_at,
-        "superseded_at": certificate.superseded_at, "sha256": certificate.sha256,
+        "code": certificate.code,
+        "serial": certificate.serial,
+        "version": certificate.version,
+        "status": certificate.status.value,
+        "holder": certificate.enrolment.user.name,
+        "course": session.course.title,
+        "course_version": certificate.course_version,
+        "track": session.course.track.value,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "hours_attended": float(certificate.hours_attended),
+        "hours_scheduled": float(certificate.hours_scheduled),
+        "issued_at": certificate.issued_at,
+        "revoked_at": certificate.revoked_at,
+        "superseded_at": certificate.superseded_at,
+        "sha256": certificate.sha256,
         "verify_url": url_for("certificates.verify", code=certificate.code, _external=False),
         "download_url": url_for("api.certificate_pdf", code=certificate.code),
     }
@@ -56,8 +65,12 @@ def certificate_pdf(code: str):
 @token_required()
 def my_certificates():
     """The token owner's certificates, every version and status."""
-    rows = db.session.scalars(db.select(Certificate).join(Enrolment).where(Enrolment.user_id == g.api_user.id)
-                              .order_by(Certificate.issued_at.desc())).all()
+    rows = db.session.scalars(
+        db.select(Certificate)
+        .join(Enrolment)
+        .where(Enrolment.user_id == g.api_user.id)
+        .order_by(Certificate.issued_at.desc())
+    ).all()
     return jsonify(items=[certificate_body(c) for c in rows])
 
 
@@ -69,14 +82,30 @@ def issue_session_certificates(session_id: int):
     items = services.eligibility(session)
     issued = services.issue_pending(g.api_user, session)
     db.session.commit()
-    valid = {c.enrolment_id: c for c in db.session.scalars(db.select(Certificate).join(Enrolment).where(
-        Enrolment.session_id == session.id, Certificate.status == CertificateStatus.VALID))}
+    valid = {
+        c.enrolment_id: c
+        for c in db.session.scalars(
+            db.select(Certificate)
+            .join(Enrolment)
+            .where(Enrolment.session_id == session.id, Certificate.status == CertificateStatus.VALID)
+        )
+    }
     body = {
         "issued": [certificate_body(c) for c in issued],
-        "already_issued": [certificate_body(valid[i.enrolment.id]) for i in items
-                           if i.eligible and i.enrolment.id in valid and valid[i.enrolment.id] not in issued],
-        "not_eligible": [{"user": i.enrolment.user.email, "hours_attended": float(i.hours_attended),
-                          "hours_required": float(i.hours_required), "reason": i.reason}
-                         for i in items if not i.eligible],
+        "already_issued": [
+            certificate_body(valid[i.enrolment.id])
+            for i in items
+            if i.eligible and i.enrolment.id in valid and valid[i.enrolment.id] not in issued
+        ],
+        "not_eligible": [
+            {
+                "user": i.enrolment.user.email,
+                "hours_attended": float(i.hours_attended),
+                "hours_required": float(i.hours_required),
+                "reason": i.reason,
+            }
+            for i in items
+            if not i.eligible
+        ],
     }
     return jsonify(serializers.dump(schemas.SessionCertificates, body))

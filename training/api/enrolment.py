@@ -19,10 +19,14 @@ from training.extensions import db
 def enrolment_body(enrolment: Enrolment) -> dict:
     """An enrolment as the API shows it."""
     data = {
-        "id": enrolment.id, "status": enrolment.status.value,
-        "waitlist_position": services.waitlist_position(enrolment), "user": enrolment.user.email,
-        "course": enrolment.session.course.slug, "session": serializers.session_summary(enrolment.session),
-        "created_at": enrolment.created_at, "url": url_for("api.cancel_enrolment", enrolment_id=enrolment.id),
+        "id": enrolment.id,
+        "status": enrolment.status.value,
+        "waitlist_position": services.waitlist_position(enrolment),
+        "user": enrolment.user.email,
+        "course": enrolment.session.course.slug,
+        "session": serializers.session_summary(enrolment.session),
+        "created_at": enrolment.created_at,
+        "url": url_for("api.cancel_enrolment", enrolment_id=enrolment.id),
     }
     return serializers.dump(schemas.EnrolmentOut, data)
 
@@ -40,8 +44,9 @@ def enrol(session_id: int):
     session = db.session.get(CourseSession, session_id)
     if session is None or (session.course.status is not CourseStatus.PUBLISHED and not actor.is_admin):
         abort(404)
-    enrolment, created = services.enrol(actor, session, learner, acknowledged=data.acknowledge_prerequisites,
-                                        on_behalf=on_behalf, reason=data.reason)
+    enrolment, created = services.enrol(
+        actor, session, learner, acknowledged=data.acknowledge_prerequisites, on_behalf=on_behalf, reason=data.reason
+    )
     db.session.commit()
     headers = {"Location": url_for("api.cancel_enrolment", enrolment_id=enrolment.id)}
     return jsonify(enrolment_body(enrolment)), 201 if created else 200, headers
@@ -63,8 +68,9 @@ def cancel_enrolment(enrolment_id: int):
     any (`training.certificates.withdrawal`).
     """
     actor = g.api_user
-    enrolment = db.session.get(Enrolment, enrolment_id) if actor.is_admin else \
-        queries.own_enrolment(actor, enrolment_id)
+    enrolment = (
+        db.session.get(Enrolment, enrolment_id) if actor.is_admin else queries.own_enrolment(actor, enrolment_id)
+    )
     if enrolment is None:
         abort(404)
     reason = request.args.get("reason", "")[:500]

@@ -44,8 +44,12 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 def field_errors_response(error: BadQuery | UnprocessableFields):
     """The problem details of an error that names fields."""
-    return problem(error.code, "Bad Request" if error.code == 400 else "Unprocessable Content",
-                   error.description, errors=error.errors)
+    return problem(
+        error.code,
+        "Bad Request" if error.code == 400 else "Unprocessable Content",
+        error.description,
+        errors=error.errors,
+    )
 
 
 def refuse_unreadable_body() -> None:

@@ -17,8 +17,9 @@ LevelName = Literal["introductory", "intermediate", "advanced"]
 FormatName = Literal["in_person", "remote", "hybrid"]
 Language = Literal["fr", "en"]
 # Instants of the training calendar: year 1 or 9999 is a slip, and overflows time zone maths.
-CalendarDatetime = Annotated[AwareDatetime, Field(ge=datetime(2000, 1, 1, tzinfo=UTC),
-                                                  lt=datetime(2101, 1, 1, tzinfo=UTC))]
+CalendarDatetime = Annotated[
+    AwareDatetime, Field(ge=datetime(2000, 1, 1, tzinfo=UTC), lt=datetime(2101, 1, 1, tzinfo=UTC))
+]
 
 
 class Out(BaseModel):
@@ -266,7 +267,8 @@ class MarkIn(BaseModel):
     status: Literal["present", "late", "absent", "excused"]
     note: Annotated[str, StringConstraints(max_length=500)] = ""
     reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(
-        None, description="Required to change a mark once the half-day is signed off")
+        None, description="Required to change a mark once the half-day is signed off"
+    )
 
 
 class CertificateOut(BaseModel):

@@ -10,10 +10,16 @@ from training.urls import external_url
 def session_summary(session: CourseSession) -> dict:
     """The short form of a session, as in course lists."""
     return {
-        "id": session.id, "starts_at": session.starts_at, "ends_at": session.ends_at, "place": session.place,
-        "capacity": session.capacity, "seats_left": session.seats_left,
-        "enrolment_deadline": session.enrolment_deadline, "cancellation_deadline": session.cancellation_deadline,
-        "approval_required": session.approval_required, "status": session.status.value,
+        "id": session.id,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "place": session.place,
+        "capacity": session.capacity,
+        "seats_left": session.seats_left,
+        "enrolment_deadline": session.enrolment_deadline,
+        "cancellation_deadline": session.cancellation_deadline,
+        "approval_required": session.approval_required,
+        "status": session.status.value,
         "url": external_url("api.session", session_id=session.id),
     }
 
@@ -21,20 +27,29 @@ def session_summary(session: CourseSession) -> dict:
 def session_detail(session: CourseSession, figures: dict) -> dict:
     """A session with its slots, trainers and waitlist length."""
     return {
-        **session_summary(session), "course": session.course.slug,
+        **session_summary(session),
+        "course": session.course.slug,
         "waitlist_length": figures.get("waitlist_length", 0),
-        "trainers": [t.name for t in session.trainers], "hours": float(session.scheduled_hours),
-        "slots": [{"id": s.id, "starts_at": s.starts_at, "ends_at": s.ends_at, "hours": float(s.hours)}
-                  for s in session.slots],
+        "trainers": [t.name for t in session.trainers],
+        "hours": float(session.scheduled_hours),
+        "slots": [
+            {"id": s.id, "starts_at": s.starts_at, "ends_at": s.ends_at, "hours": float(s.hours)} for s in session.slots
+        ],
     }
 
 
 def course_summary(course: Course, next_session: CourseSession | None) -> dict:
     """The short form of a course, as in the catalogue list."""
     return {
-        "slug": course.slug, "title": course.title, "track": course.track.value, "level": course.level.value,
-        "language": course.language, "format": course.format.value, "summary": course.summary,
-        "duration_hours": float(course.duration_hours), "price_eur": float(course.price_eur),
+        "slug": course.slug,
+        "title": course.title,
+        "track": course.track.value,
+        "level": course.level.value,
+        "language": course.language,
+        "format": course.format.value,
+        "summary": course.summary,
+        "duration_hours": float(course.duration_hours),
+        "price_eur": float(course.price_eur),
         "url": external_url("api.course", slug=course.slug),
         "next_session": session_summary(next_session) if next_session else None,
     }
@@ -45,11 +60,17 @@ def course_detail(course: Course, sessions: list[CourseSession], figures: dict, 
     return {
         **course_summary(course, sessions[0] if sessions else None),
         "objectives": [line.strip() for line in course.objectives.splitlines() if line.strip()],
-        "prerequisites": course.prerequisites, "audience": course.audience,
-        "teaching_methods": course.teaching_methods, "assessment": course.assessment,
-        "accessibility": course.accessibility, "contact": course.contact, "access_delay": course.access_delay,
-        "attendance_threshold": float(course.attendance_threshold), "version": course.version,
-        "status": course.status.value, "results": results,
+        "prerequisites": course.prerequisites,
+        "audience": course.audience,
+        "teaching_methods": course.teaching_methods,
+        "assessment": course.assessment,
+        "accessibility": course.accessibility,
+        "contact": course.contact,
+        "access_delay": course.access_delay,
+        "attendance_threshold": float(course.attendance_threshold),
+        "version": course.version,
+        "status": course.status.value,
+        "results": results,
         "sessions": [session_detail(s, figures.get(s.id, {})) for s in sessions],
     }
 

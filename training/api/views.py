@@ -26,8 +26,12 @@ def domain_error(error: DomainError):
     """A refused action, as a problem detail with a sentence a person can read (and its field, if any)."""
     field = getattr(error, "field", None)
     extra = {"errors": [{"field": field, "message": str(error.message)}]} if field else {}
-    return problem(error.status_code, "Conflict" if error.status_code == 409 else "Unprocessable Content",
-                   str(error.message), **extra)
+    return problem(
+        error.status_code,
+        "Conflict" if error.status_code == 409 else "Unprocessable Content",
+        str(error.message),
+        **extra,
+    )
 
 
 @bp.get("/openapi.json")
@@ -55,9 +59,15 @@ def create_token():
         raise UnprocessableFields([("days", "30, 90 or 365"), ("scopes", '"read" or "read write"')])
     token, plain = account_services.create_api_token(user, name[:100] or "API", days=days, scopes=scopes)
     db.session.commit()
-    body = {"id": token.id, "name": token.name, "token": plain, "token_type": "Bearer",
-            "created_at": token.created_at.isoformat(), "expires_at": token.expires_at.isoformat(),
-            "scopes": token.scopes}
+    body = {
+        "id": token.id,
+        "name": token.name,
+        "token": plain,
+        "token_type": "Bearer",
+        "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat(),
+        "scopes": token.scopes,
+    }
     return jsonify(body), 201, {"Location": url_for("api.me")}
 
 
@@ -70,9 +80,15 @@ def _basic_challenge(detail: str) -> Unauthorized:
 def me():
     """The account that owns the bearer token."""
     user = g.api_user
-    return jsonify(id=user.id, email=user.email, name=user.name, organisation=user.organisation,
-                   category=user.category.value, locale=user.locale,
-                   roles=sorted(r.value for r in user.role_set))
+    return jsonify(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        organisation=user.organisation,
+        category=user.category.value,
+        locale=user.locale,
+        roles=sorted(r.value for r in user.role_set),
+    )
 
 
 from training.api import attendance, catalogue, certificates, enrolment  # noqa: E402, F401  (their endpoints join bp)

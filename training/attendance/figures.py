@@ -16,9 +16,7 @@ ATTENDED = (MarkStatus.PRESENT, MarkStatus.LATE)
 
 def completion(course_id: int) -> dict:
     """Share of confirmed learners of ended sessions who attended enough hours to be certified."""
-    scheduled = (
-        sa.select(Slot.session_id, sa.func.sum(Slot.hours).label("hours")).group_by(Slot.session_id).subquery()
-    )
+    scheduled = sa.select(Slot.session_id, sa.func.sum(Slot.hours).label("hours")).group_by(Slot.session_id).subquery()
     attended = (
         sa.select(AttendanceMark.enrolment_id, sa.func.sum(Slot.hours).label("hours"))
         .join(Slot, AttendanceMark.slot_id == Slot.id)
@@ -29,15 +27,23 @@ def completion(course_id: int) -> dict:
     query = (
         sa.select(
             sa.func.count(Enrolment.id),
-            sa.func.sum(sa.case((sa.func.coalesce(attended.c.hours, 0)
-                                 >= scheduled.c.hours * Course.attendance_threshold, 1), else_=0)),
+            sa.func.sum(
+                sa.case(
+                    (sa.func.coalesce(attended.c.hours, 0) >= scheduled.c.hours * Course.attendance_threshold, 1),
+                    else_=0,
+                )
+            ),
         )
         .join(CourseSession, Enrolment.session_id == CourseSession.id)
         .join(Course, CourseSession.course_id == Course.id)
         .join(scheduled, scheduled.c.session_id == CourseSession.id)
         .outerjoin(attended, attended.c.enrolment_id == Enrolment.id)
-        .where(Course.id == course_id, Enrolment.status == EnrolmentStatus.CONFIRMED,
-               CourseSession.status == SessionStatus.SCHEDULED, CourseSession.ends_at < datetime.now(UTC))
+        .where(
+            Course.id == course_id,
+            Enrolment.status == EnrolmentStatus.CONFIRMED,
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.ends_at < datetime.now(UTC),
+        )
     )
     learners, completed = db.session.execute(query).one()
     if not learners:

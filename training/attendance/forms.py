@@ -11,8 +11,11 @@ from training.attendance.models import MarkStatus
 
 
 class MarkForm(FlaskForm):
-    status = RadioField(_l("Attendance"), choices=[SelectChoice(s.value, s.label) for s in MarkStatus],
-                        validators=[InputRequired(message=_l("Choose present, late, absent or excused."))])
+    status = RadioField(
+        _l("Attendance"),
+        choices=[SelectChoice(s.value, s.label) for s in MarkStatus],
+        validators=[InputRequired(message=_l("Choose present, late, absent or excused."))],
+    )
     note = StringField(_l("Note"), validators=[Length(max=500)])
     reason = StringField(_l("Reason for the change"), validators=[Length(max=500)])
 
@@ -39,5 +42,6 @@ class TrainerDeviceSignatureForm(SignatureForm):
 class SignOffForm(FlaskForm):
     """The trainer's sign-off of a half-day: their password again, as a signature."""
 
-    password = PasswordField(_l("Your password, to sign"),
-                             validators=[InputRequired(message=_l("Type your password to sign the roll off."))])
+    password = PasswordField(
+        _l("Your password, to sign"), validators=[InputRequired(message=_l("Type your password to sign the roll off."))]
+    )

@@ -28,12 +28,14 @@ class MarkStatus(LabelledEnum):
         return self in (MarkStatus.PRESENT, MarkStatus.LATE)
 
 
-MARK_STATUS_LABELS = labels({
-    MarkStatus.PRESENT: _l("Present"),
-    MarkStatus.LATE: _l("Late"),
-    MarkStatus.ABSENT: _l("Absent"),
-    MarkStatus.EXCUSED: _l("Excused"),
-})
+MARK_STATUS_LABELS = labels(
+    {
+        MarkStatus.PRESENT: _l("Present"),
+        MarkStatus.LATE: _l("Late"),
+        MarkStatus.ABSENT: _l("Absent"),
+        MarkStatus.EXCUSED: _l("Excused"),
+    }
+)
 
 
 class MarkMethod(LabelledEnum):
@@ -48,12 +50,14 @@ class MarkMethod(LabelledEnum):
         return self is MarkMethod.SELF_CHECKIN
 
 
-MARK_METHOD_LABELS = labels({
-    MarkMethod.TRAINER: _l("Trainer"),
-    MarkMethod.SELF_CHECKIN: _l("Self check-in"),
-    MarkMethod.ADMIN: _l("Training office"),
-    MarkMethod.API: _l("API"),
-})
+MARK_METHOD_LABELS = labels(
+    {
+        MarkMethod.TRAINER: _l("Trainer"),
+        MarkMethod.SELF_CHECKIN: _l("Self check-in"),
+        MarkMethod.ADMIN: _l("Training office"),
+        MarkMethod.API: _l("API"),
+    }
+)
 
 
 class SignatureMethod(LabelledEnum):
@@ -61,10 +65,12 @@ class SignatureMethod(LabelledEnum):
     TYPED = "typed"
 
 
-SIGNATURE_METHOD_LABELS = labels({
-    SignatureMethod.DRAWN: _l("drawn signature"),
-    SignatureMethod.TYPED: _l("typed signature"),
-})
+SIGNATURE_METHOD_LABELS = labels(
+    {
+        SignatureMethod.DRAWN: _l("drawn signature"),
+        SignatureMethod.TYPED: _l("typed signature"),
+    }
+)
 
 
 class SignatureDevice(LabelledEnum):
@@ -74,10 +80,12 @@ class SignatureDevice(LabelledEnum):
     TRAINER = "trainer"
 
 
-SIGNATURE_DEVICE_LABELS = labels({
-    SignatureDevice.OWN: _l("on their own device, signed in"),
-    SignatureDevice.TRAINER: _l("on the trainer's device, with their password"),
-})
+SIGNATURE_DEVICE_LABELS = labels(
+    {
+        SignatureDevice.OWN: _l("on their own device, signed in"),
+        SignatureDevice.TRAINER: _l("on the trainer's device, with their password"),
+    }
+)
 
 
 class AttendanceMark(db.Model):

@@ -93,43 +93,56 @@ def teaches(user: User, session: CourseSession) -> bool:
 def roster(slot: Slot) -> list[tuple[Enrolment, AttendanceMark | None]]:
     """The confirmed learners of the slot's session, by name, with their mark for this slot."""
     enrolments = db.session.scalars(
-        sa.select(Enrolment).join(Enrolment.user)
+        sa.select(Enrolment)
+        .join(Enrolment.user)
         .where(Enrolment.session_id == slot.session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
         .order_by(User.name, User.id)
     ).all()
-    marks = {m.enrolment_id: m for m in db.session.scalars(
-        sa.select(AttendanceMark).where(AttendanceMark.slot_id == slot.id))}
+    marks = {
+        m.enrolment_id: m
+        for m in db.session.scalars(sa.select(AttendanceMark).where(AttendanceMark.slot_id == slot.id))
+    }
     return [(enrolment, marks.get(enrolment.id)) for enrolment in enrolments]
 
 
 def signoff(slot: Slot) -> SlotSignoff | None:
     """The trainer's sign-off of the slot, if any (read afresh from the database)."""
-    return db.session.scalar(sa.select(SlotSignoff).where(SlotSignoff.slot_id == slot.id)
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(
+        sa.select(SlotSignoff).where(SlotSignoff.slot_id == slot.id).execution_options(populate_existing=True)
+    )
 
 
 def signoffs(slot_ids: list[int]) -> dict[int, SlotSignoff | None]:
     """The sign-off of each slot (None when not signed off), in one query."""
-    found = {s.slot_id: s for s in db.session.scalars(
-        sa.select(SlotSignoff).where(SlotSignoff.slot_id.in_(slot_ids)))} if slot_ids else {}
+    found = (
+        {s.slot_id: s for s in db.session.scalars(sa.select(SlotSignoff).where(SlotSignoff.slot_id.in_(slot_ids)))}
+        if slot_ids
+        else {}
+    )
     return {slot_id: found.get(slot_id) for slot_id in slot_ids}
 
 
 def trainer_sessions(trainer: User) -> list[CourseSession]:
     """The scheduled sessions `trainer` teaches, in date order."""
-    return list(db.session.scalars(
-        sa.select(CourseSession).join(session_trainers)
-        .where(session_trainers.c.user_id == trainer.id, CourseSession.status == SessionStatus.SCHEDULED)
-        .order_by(CourseSession.starts_at)))
+    return list(
+        db.session.scalars(
+            sa.select(CourseSession)
+            .join(session_trainers)
+            .where(session_trainers.c.user_id == trainer.id, CourseSession.status == SessionStatus.SCHEDULED)
+            .order_by(CourseSession.starts_at)
+        )
+    )
 
 
 def confirmed_counts(session_ids: list[int]) -> dict[int, int]:
     """How many confirmed learners each session has."""
     if not session_ids:
         return {}
-    query = sa.select(Enrolment.session_id, sa.func.count()).where(
-        Enrolment.session_id.in_(session_ids), Enrolment.status == EnrolmentStatus.CONFIRMED
-    ).group_by(Enrolment.session_id)
+    query = (
+        sa.select(Enrolment.session_id, sa.func.count())
+        .where(Enrolment.session_id.in_(session_ids), Enrolment.status == EnrolmentStatus.CONFIRMED)
+        .group_by(Enrolment.session_id)
+    )
     return dict(db.session.execute(query).all())
 
 
@@ -160,27 +173,48 @@ def _check_authority(actor: User, slot: Slot, enrolment: Enrolment, method: Mark
 def _check_time(slot: Slot, status: MarkStatus) -> None:
     """Present or late only once the half-day has opened; absent and excused at any time."""
     if status.counts_as_attended and datetime.now(UTC) < opens_at(slot):
-        raise TooEarly(_("This half-day starts on %(start)s: present or late can be marked from %(open)s. "
-                         "Absent or excused can be set now.", start=_paris_time(slot.starts_at),
-                         open=_paris_time(opens_at(slot))))
+        raise TooEarly(
+            _(
+                "This half-day starts on %(start)s: present or late can be marked from %(open)s. "
+                "Absent or excused can be set now.",
+                start=_paris_time(slot.starts_at),
+                open=_paris_time(opens_at(slot)),
+            )
+        )
 
 
 def _state(mark: AttendanceMark | None) -> dict | None:
     if mark is None:
         return None
-    return {"status": mark.status, "note": mark.note, "method": mark.method,
-            "marked_by": mark.marked_by.email if mark.marked_by else None, "checked_in_at": mark.checked_in_at}
+    return {
+        "status": mark.status,
+        "note": mark.note,
+        "method": mark.method,
+        "marked_by": mark.marked_by.email if mark.marked_by else None,
+        "checked_in_at": mark.checked_in_at,
+    }
 
 
 def current_mark(slot: Slot, enrolment: Enrolment) -> AttendanceMark | None:
     """The learner's mark for the half-day, read afresh from the database (after the slot's lock)."""
-    return db.session.scalar(sa.select(AttendanceMark).filter_by(slot_id=slot.id, enrolment_id=enrolment.id)
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(
+        sa.select(AttendanceMark)
+        .filter_by(slot_id=slot.id, enrolment_id=enrolment.id)
+        .execution_options(populate_existing=True)
+    )
 
 
-def set_mark(actor: User, slot: Slot, enrolment: Enrolment, status: MarkStatus, *, note: str = "",
-             method: MarkMethod = MarkMethod.TRAINER, reason: str | None = None,
-             checked_in_at: datetime | None = None) -> AttendanceMark:
+def set_mark(
+    actor: User,
+    slot: Slot,
+    enrolment: Enrolment,
+    status: MarkStatus,
+    *,
+    note: str = "",
+    method: MarkMethod = MarkMethod.TRAINER,
+    reason: str | None = None,
+    checked_in_at: datetime | None = None,
+) -> AttendanceMark:
     """Record or change a learner's mark for a half-day, under the slot's lock; audited with both values."""
     slot = lock(Slot, slot.id)
     _confirmed_enrolment(slot, enrolment)
@@ -207,8 +241,14 @@ def set_mark(actor: User, slot: Slot, enrolment: Enrolment, status: MarkStatus, 
     if checked_in_at is not None or not status.counts_as_attended:
         mark.checked_in_at = checked_in_at
     db.session.flush()
-    record(actor, "attendance.marked" if before is None else "attendance.changed", mark, before=before,
-           after=_state(mark), reason=reason)
+    record(
+        actor,
+        "attendance.marked" if before is None else "attendance.changed",
+        mark,
+        before=before,
+        after=_state(mark),
+        reason=reason,
+    )
     if status is MarkStatus.ABSENT and (before is None or before["status"] is not MarkStatus.ABSENT):
         _alert_absence(mark)
     return mark
@@ -248,13 +288,29 @@ def sign_off(actor: User, slot: Slot, password: str) -> SlotSignoff:
         raise SignatureError(_("Your password is not right: type it again to sign the roll off."))
     now = datetime.now(UTC)
     meaning = signatures.signoff_meaning(slot, len(rows), slot.session.course.language)
-    done = SlotSignoff(slot_id=slot.id, signed_by=actor, signed_at=now, signer_name=actor.name, meaning=meaning,
-                       record_hash=signatures.roll_hash(slot, [m for _e, m in rows], now, actor.id, meaning))
+    done = SlotSignoff(
+        slot_id=slot.id,
+        signed_by=actor,
+        signed_at=now,
+        signer_name=actor.name,
+        meaning=meaning,
+        record_hash=signatures.roll_hash(slot, [m for _e, m in rows], now, actor.id, meaning),
+    )
     db.session.add(done)
     db.session.flush()
-    record(actor, "attendance.signed_off", object_type="slots", object_id=slot.id,
-           after={"session_id": slot.session_id, "signed_by": actor.email, "signed_at": done.signed_at,
-                  "meaning": meaning, "record_hash": done.record_hash})
+    record(
+        actor,
+        "attendance.signed_off",
+        object_type="slots",
+        object_id=slot.id,
+        after={
+            "session_id": slot.session_id,
+            "signed_by": actor.email,
+            "signed_at": done.signed_at,
+            "meaning": meaning,
+            "record_hash": done.record_hash,
+        },
+    )
     return done
 
 
@@ -268,17 +324,25 @@ def _alert_absence(mark: AttendanceMark) -> None:
     """Tell the training office that a learner missed a half-day, so someone can follow up."""
     session = mark.enrolment.session
     learner = mark.enrolment.user
-    send_email(current_app.config["TRAINING_OFFICE_EMAIL"], _l("Absence: %(name)s", name=learner.name),
-               "attendance/absence_alert", locale="fr", learner=learner, course=session.course,
-               slot=mark.slot, mark=mark,
-               session_url=external_url("attendance.session_detail", session_id=session.id))
+    send_email(
+        current_app.config["TRAINING_OFFICE_EMAIL"],
+        _l("Absence: %(name)s", name=learner.name),
+        "attendance/absence_alert",
+        locale="fr",
+        learner=learner,
+        course=session.course,
+        slot=mark.slot,
+        mark=mark,
+        session_url=external_url("attendance.session_detail", session_id=session.id),
+    )
 
 
 # --- Learners' signatures ------------------------------------------------------------------
 
 
-def sign(signer: User, slot: Slot, enrolment: Enrolment, *, device: SignatureDevice, drawing: str = "",
-         typed_name: str = "") -> AttendanceSignature:
+def sign(
+    signer: User, slot: Slot, enrolment: Enrolment, *, device: SignatureDevice, drawing: str = "", typed_name: str = ""
+) -> AttendanceSignature:
     """The learner signs their present or late mark of the half-day (drawn, or their typed name).
 
     Only the enrolment's learner signs, while the roll is open (from the opening time until
@@ -308,30 +372,53 @@ def sign(signer: User, slot: Slot, enrolment: Enrolment, *, device: SignatureDev
     return _store_signature(signer, mark, method, device, drawing, typed_name)
 
 
-def _store_signature(signer: User, mark: AttendanceMark, method: SignatureMethod, device: SignatureDevice,
-                     drawing: str, typed_name: str) -> AttendanceSignature:
+def _store_signature(
+    signer: User, mark: AttendanceMark, method: SignatureMethod, device: SignatureDevice, drawing: str, typed_name: str
+) -> AttendanceSignature:
     now = datetime.now(UTC)
     meaning = signatures.mark_meaning(mark.slot, mark.status, mark.slot.session.course.language)
-    fields = {"signer_id": signer.id, "signer_name": signer.name, "signed_at": now, "meaning": meaning,
-              "method": method, "device": device, "drawing": drawing, "typed_name": typed_name}
+    fields = {
+        "signer_id": signer.id,
+        "signer_name": signer.name,
+        "signed_at": now,
+        "meaning": meaning,
+        "method": method,
+        "device": device,
+        "drawing": drawing,
+        "typed_name": typed_name,
+    }
     signature = AttendanceSignature(mark=mark, record_hash=signatures.signature_hash(mark, **fields), **fields)
     db.session.add(signature)
     db.session.flush()
-    record(signer, "attendance.signed", signature, after={
-        "mark_id": mark.id, "slot_id": mark.slot_id, "signer": signer.email, "signed_at": now, "meaning": meaning,
-        "method": method, "device": device, "record_hash": signature.record_hash})
+    record(
+        signer,
+        "attendance.signed",
+        signature,
+        after={
+            "mark_id": mark.id,
+            "slot_id": mark.slot_id,
+            "signer": signer.email,
+            "signed_at": now,
+            "meaning": meaning,
+            "method": method,
+            "device": device,
+            "record_hash": signature.record_hash,
+        },
+    )
     return signature
 
 
-def sign_on_trainer_device(trainer: User, slot: Slot, enrolment: Enrolment, password: str, *,
-                           drawing: str = "", typed_name: str = "") -> AttendanceSignature:
+def sign_on_trainer_device(
+    trainer: User, slot: Slot, enrolment: Enrolment, password: str, *, drawing: str = "", typed_name: str = ""
+) -> AttendanceSignature:
     """The learner signs on the trainer's phone: their own password identifies them (§11.200)."""
     slot = lock(Slot, slot.id)
     _check_authority(trainer, slot, enrolment, MarkMethod.TRAINER)
     learner = enrolment.user
     if not learner.is_active or not learner.check_password(password or ""):
-        raise SignatureError(_("The password is not right: %(name)s types their own password to sign.",
-                               name=learner.name))
+        raise SignatureError(
+            _("The password is not right: %(name)s types their own password to sign.", name=learner.name)
+        )
     return sign(learner, slot, enrolment, device=SignatureDevice.TRAINER, drawing=drawing, typed_name=typed_name)
 
 
@@ -354,8 +441,11 @@ def read_checkin_token(token: str) -> int:
         payload = _serializer().loads(token, max_age=CHECKIN_TOKEN_MAX_AGE)
     except BadSignature as error:  # SignatureExpired is a BadSignature
         expired = type(error).__name__ == "SignatureExpired"
-        raise CheckInRefused(_("This code has expired: scan the code on the screen again.") if expired
-                             else _("This code is not valid: scan the code shown by your trainer.")) from None
+        raise CheckInRefused(
+            _("This code has expired: scan the code on the screen again.")
+            if expired
+            else _("This code is not valid: scan the code shown by your trainer.")
+        ) from None
     if not isinstance(payload, dict) or not isinstance(payload.get("slot"), int):
         raise CheckInRefused(_("This code is not valid: scan the code shown by your trainer."))
     return payload["slot"]
@@ -385,8 +475,9 @@ def check_in(learner: User, token: str, *, drawing: str = "", typed_name: str = 
     slot, enrolment = checkin_slot(learner, token)
     now = datetime.now(UTC)
     if now < opens_at(slot):
-        raise CheckInRefused(_("This half-day has not started yet: check in from %(open)s.",
-                               open=_paris_time(opens_at(slot))))
+        raise CheckInRefused(
+            _("This half-day has not started yet: check in from %(open)s.", open=_paris_time(opens_at(slot)))
+        )
     if now > slot.ends_at + CHECKIN_CLOSES_AFTER:
         raise CheckInRefused(_("This half-day is over: ask your trainer to mark your attendance."))
     slot = lock(Slot, slot.id)
@@ -407,10 +498,12 @@ def attended_hours(enrolment_ids: list[int]) -> dict[int, Decimal]:
     """Hours attended per enrolment: the hours of the slots marked present or late."""
     if not enrolment_ids:
         return {}
-    query = (sa.select(AttendanceMark.enrolment_id, sa.func.sum(Slot.hours))
-             .join(Slot, AttendanceMark.slot_id == Slot.id)
-             .where(AttendanceMark.enrolment_id.in_(enrolment_ids), AttendanceMark.status.in_(ATTENDED))
-             .group_by(AttendanceMark.enrolment_id))
+    query = (
+        sa.select(AttendanceMark.enrolment_id, sa.func.sum(Slot.hours))
+        .join(Slot, AttendanceMark.slot_id == Slot.id)
+        .where(AttendanceMark.enrolment_id.in_(enrolment_ids), AttendanceMark.status.in_(ATTENDED))
+        .group_by(AttendanceMark.enrolment_id)
+    )
     found = {enrolment_id: Decimal(str(hours)) for enrolment_id, hours in db.session.execute(query)}
     return {enrolment_id: found.get(enrolment_id, Decimal("0")) for enrolment_id in enrolment_ids}
 
@@ -419,8 +512,11 @@ def scheduled_hours(session_ids: list[int]) -> dict[int, Decimal]:
     """Hours scheduled per session: the sum of its slots."""
     if not session_ids:
         return {}
-    query = sa.select(Slot.session_id, sa.func.sum(Slot.hours)).where(Slot.session_id.in_(session_ids)) \
+    query = (
+        sa.select(Slot.session_id, sa.func.sum(Slot.hours))
+        .where(Slot.session_id.in_(session_ids))
         .group_by(Slot.session_id)
+    )
     return {session_id: Decimal(str(hours)) for session_id, hours in db.session.execute(query)}
 
 
@@ -434,9 +530,14 @@ def learner_hours(enrolment_ids: list[int]) -> dict[int, dict]:
     enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.id.in_(enrolment_ids))).all()
     attended = attended_hours(enrolment_ids)
     scheduled = scheduled_hours(list({e.session_id for e in enrolments}))
-    return {e.id: {"hours_attended": attended[e.id], "hours_scheduled": scheduled.get(e.session_id, Decimal("0")),
-                   "attendance_rate": rate(attended[e.id], scheduled.get(e.session_id, Decimal("0")))}
-            for e in enrolments}
+    return {
+        e.id: {
+            "hours_attended": attended[e.id],
+            "hours_scheduled": scheduled.get(e.session_id, Decimal("0")),
+            "attendance_rate": rate(attended[e.id], scheduled.get(e.session_id, Decimal("0"))),
+        }
+        for e in enrolments
+    }
 
 
 def slot_counts(slot_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -444,8 +545,11 @@ def slot_counts(slot_ids: list[int]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {slot_id: {} for slot_id in slot_ids}
     if not slot_ids:
         return counts
-    query = sa.select(AttendanceMark.slot_id, AttendanceMark.status, sa.func.count()) \
-        .where(AttendanceMark.slot_id.in_(slot_ids)).group_by(AttendanceMark.slot_id, AttendanceMark.status)
+    query = (
+        sa.select(AttendanceMark.slot_id, AttendanceMark.status, sa.func.count())
+        .where(AttendanceMark.slot_id.in_(slot_ids))
+        .group_by(AttendanceMark.slot_id, AttendanceMark.status)
+    )
     for slot_id, status, count in db.session.execute(query):
         counts[slot_id][status.value] = count
     return counts

@@ -72,22 +72,45 @@ def issue_sheet(actor, session: CourseSession) -> AttendanceSheet:
     with force_locale(session.course.language):
         data = sheet_data(session)
         digest = content_digest(data)
-        found = db.session.scalar(sa.select(AttendanceSheet).where(
-            AttendanceSheet.session_id == session.id, AttendanceSheet.content_digest == digest))
+        found = db.session.scalar(
+            sa.select(AttendanceSheet).where(
+                AttendanceSheet.session_id == session.id, AttendanceSheet.content_digest == digest
+            )
+        )
         if found is not None:
             return found
         code = secrets.token_urlsafe(18)
         pdf = _render(data, code)
     sheet = AttendanceSheet(
-        session_id=session.id, code=code, content_digest=digest, sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf,
-        generated_at=datetime.now(UTC), generated_by_id=getattr(actor, "id", None), learners=len(data["learners"]),
-        half_days=len(data["slots"]), signatures=sum(1 for slot in data["slots"] for mark in slot["marks"]
-                                                     if mark["signature"] and mark["signature"]["intact"]))
+        session_id=session.id,
+        code=code,
+        content_digest=digest,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
+        generated_at=datetime.now(UTC),
+        generated_by_id=getattr(actor, "id", None),
+        learners=len(data["learners"]),
+        half_days=len(data["slots"]),
+        signatures=sum(
+            1 for slot in data["slots"] for mark in slot["marks"] if mark["signature"] and mark["signature"]["intact"]
+        ),
+    )
     db.session.add(sheet)
     db.session.flush()
-    record(actor, "attendance.sheet_issued", sheet, after={
-        "session_id": session.id, "code": code, "sha256": sheet.sha256, "content_digest": digest,
-        "learners": sheet.learners, "half_days": sheet.half_days, "signatures": sheet.signatures})
+    record(
+        actor,
+        "attendance.sheet_issued",
+        sheet,
+        after={
+            "session_id": session.id,
+            "code": code,
+            "sha256": sheet.sha256,
+            "content_digest": digest,
+            "learners": sheet.learners,
+            "half_days": sheet.half_days,
+            "signatures": sheet.signatures,
+        },
+    )
     return sheet
 
 
@@ -100,8 +123,9 @@ def sheet_by_code(code: str) -> AttendanceSheet | None:
 
 def sheet_by_fingerprint(pdf: bytes) -> AttendanceSheet | None:
     """The sheet whose bytes are exactly these: an edited PDF finds nothing."""
-    return db.session.scalar(sa.select(AttendanceSheet).where(
-        AttendanceSheet.sha256 == hashlib.sha256(pdf).hexdigest()))
+    return db.session.scalar(
+        sa.select(AttendanceSheet).where(AttendanceSheet.sha256 == hashlib.sha256(pdf).hexdigest())
+    )
 
 
 def is_current(sheet: AttendanceSheet) -> bool:
@@ -175,7 +199,7 @@ def _paris(moment: datetime) -> datetime:
 
 
 def _clock(moment: datetime) -> str:
-    """"09:05": 24-hour clock in both languages, as French training offices write it."""
+    """ "09:05": 24-hour clock in both languages, as French training offices write it."""
     return _paris(moment).strftime("%H:%M")
 
 
@@ -183,7 +207,6 @@ def _moment(moment: datetime) -> dict:
     """A date ("12 March 2026") and a time ("12:41") in Paris."""
     local = _paris(moment)
     return {"date": format_date(local.date(), "d MMMM y"), "time": _clock(local)}
-
 
 
 def _session_info(session: CourseSession, slots: list[Slot]) -> dict:
@@ -197,8 +220,7 @@ def _session_info(session: CourseSession, slots: list[Slot]) -> dict:
     }
 
 
-def _slot_info(slot: Slot, enrolments: list[Enrolment], marks: dict, signed: dict,
-               signoff: SlotSignoff | None) -> dict:
+def _slot_info(slot: Slot, enrolments: list[Enrolment], marks: dict, signed: dict, signoff: SlotSignoff | None) -> dict:
     """One half-day: when, its sign-off, and a cell per learner (in the order of `enrolments`)."""
     start, end = _paris(slot.starts_at), _paris(slot.ends_at)
     return {
@@ -211,8 +233,10 @@ def _slot_info(slot: Slot, enrolments: list[Enrolment], marks: dict, signed: dic
         "end": _clock(end),
         "hours": hours(slot.hours),
         "signoff": _signoff_info(signoff, [m for (_e, slot_id), m in marks.items() if slot_id == slot.id], signed),
-        "marks": [_mark_info(mark := marks.get((enrolment.id, slot.id)), start,
-                             signed.get(mark.id) if mark else None) for enrolment in enrolments],
+        "marks": [
+            _mark_info(mark := marks.get((enrolment.id, slot.id)), start, signed.get(mark.id) if mark else None)
+            for enrolment in enrolments
+        ],
     }
 
 
@@ -223,8 +247,14 @@ def _signoff_info(signoff: SlotSignoff | None, marks: list[AttendanceMark], sign
     when = _moment(signoff.signed_at)
     name = signoff.signer_name or signoff.signed_by.name
     text = gettext("Signed off by %(name)s on %(date)s at %(time)s (Paris time)", name=name, **when)
-    return {"name": name, **when, "text": text, "meaning": signoff.meaning, "hash": signoff.record_hash[:16],
-            "intact": signatures.signoff_matches(signoff, marks, signed)}
+    return {
+        "name": name,
+        **when,
+        "text": text,
+        "meaning": signoff.meaning,
+        "hash": signoff.record_hash[:16],
+        "intact": signatures.signoff_matches(signoff, marks, signed),
+    }
 
 
 def _signature_info(signature: AttendanceSignature | None) -> dict | None:
@@ -235,8 +265,7 @@ def _signature_info(signature: AttendanceSignature | None) -> dict | None:
     return {
         "svg": signatures.drawing_svg(signature.drawing) if signature.drawing else "",
         "typed": signature.typed_name,
-        "text": gettext("Signed by %(name)s on %(date)s at %(time)s (Paris time)", name=signature.signer_name,
-                        **when),
+        "text": gettext("Signed by %(name)s on %(date)s at %(time)s (Paris time)", name=signature.signer_name, **when),
         "short": gettext("%(name)s, %(time)s", name=signature.signer_name, time=when["time"]),
         "meaning": signature.meaning,
         "how": f"{signature.method.label}, {signature.device.label}",
@@ -248,8 +277,17 @@ def _signature_info(signature: AttendanceSignature | None) -> dict | None:
 def _mark_info(mark: AttendanceMark | None, slot_start: datetime, signature: AttendanceSignature | None) -> dict:
     """A learner's line for one half-day; the time is the check-in (or arrival) time, else the mark's."""
     if mark is None:
-        return {"status": None, "status_label": gettext("Not marked"), "code": "–", "time": "",
-                "method": None, "method_label": "", "marked_by": "", "note": "", "signature": None}
+        return {
+            "status": None,
+            "status_label": gettext("Not marked"),
+            "code": "–",
+            "time": "",
+            "method": None,
+            "method_label": "",
+            "marked_by": "",
+            "note": "",
+            "signature": None,
+        }
     moment = _paris(mark.checked_in_at or mark.marked_at)
     time = _clock(moment)
     if moment.date() != slot_start.date():  # a later correction: say which day
@@ -271,9 +309,12 @@ def _mark_info(mark: AttendanceMark | None, slot_start: datetime, signature: Att
 
 def _learner_totals(enrolment: Enrolment, slots: list[Slot], marks: dict) -> dict:
     """Hours attended (present or late) out of the scheduled hours; excused hours apart."""
+
     def hours_where(test) -> Decimal:
-        return sum((slot.hours for slot in slots
-                    if (mark := marks.get((enrolment.id, slot.id))) and test(mark.status)), Decimal("0"))
+        return sum(
+            (slot.hours for slot in slots if (mark := marks.get((enrolment.id, slot.id))) and test(mark.status)),
+            Decimal("0"),
+        )
 
     scheduled = sum((slot.hours for slot in slots), Decimal("0"))
     attended = hours_where(lambda status: status.counts_as_attended)

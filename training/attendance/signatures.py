@@ -77,9 +77,11 @@ def drawing_svg(drawing: str, *, title: str = "") -> str:
             points = points * 2  # a dot
         paths.append("M" + " L".join(point.replace(",", " ") for point in points))
     title_tag = f"<title>{_escape(title)}</title>" if title else ""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {PAD_WIDTH} {PAD_HEIGHT}" '
-            f'class="signature-drawing" role="img">{title_tag}<path d="{" ".join(paths)}" fill="none" '
-            'stroke="#0b2530" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {PAD_WIDTH} {PAD_HEIGHT}" '
+        f'class="signature-drawing" role="img">{title_tag}<path d="{" ".join(paths)}" fill="none" '
+        'stroke="#0b2530" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>'
+    )
 
 
 def _escape(text: str) -> str:
@@ -87,7 +89,7 @@ def _escape(text: str) -> str:
 
 
 def part_of_day(slot: Slot) -> str:
-    """"morning" or "afternoon" (Paris time), in the current language."""
+    """ "morning" or "afternoon" (Paris time), in the current language."""
     return _("morning") if slot.starts_at.astimezone(PARIS).hour < 12 else _("afternoon")
 
 
@@ -95,49 +97,91 @@ def mark_meaning(slot: Slot, status: MarkStatus, language: str) -> str:
     """What a learner's signature means, in the course's language: "Present for the morning of ..."."""
     start, end = slot.starts_at.astimezone(PARIS), slot.ends_at.astimezone(PARIS)
     with force_locale(language):
-        words = {"part": part_of_day(slot), "date": format_date(start.date(), "EEEE d MMMM y"),
-                 "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "title": slot.session.course.title}
+        words = {
+            "part": part_of_day(slot),
+            "date": format_date(start.date(), "EEEE d MMMM y"),
+            "start": f"{start:%H:%M}",
+            "end": f"{end:%H:%M}",
+            "title": slot.session.course.title,
+        }
         if status is MarkStatus.LATE:
-            return _("Arrived late for the %(part)s of %(date)s (%(start)s–%(end)s, Paris time), "
-                     "course “%(title)s”", **words)
-        return _("Present for the %(part)s of %(date)s (%(start)s–%(end)s, Paris time), course “%(title)s”",
-                 **words)
+            return _(
+                "Arrived late for the %(part)s of %(date)s (%(start)s–%(end)s, Paris time), course “%(title)s”", **words
+            )
+        return _("Present for the %(part)s of %(date)s (%(start)s–%(end)s, Paris time), course “%(title)s”", **words)
 
 
 def signoff_meaning(slot: Slot, learners: int, language: str) -> str:
     """What a trainer's sign-off means, in the course's language."""
     start = slot.starts_at.astimezone(PARIS)
     with force_locale(language):
-        return _("I certify the roll of the %(part)s of %(date)s (learners on the roll: %(num)d), course “%(title)s”",
-                 part=part_of_day(slot), date=format_date(start.date(), "EEEE d MMMM y"), num=learners,
-                 title=slot.session.course.title)
+        return _(
+            "I certify the roll of the %(part)s of %(date)s (learners on the roll: %(num)d), course “%(title)s”",
+            part=part_of_day(slot),
+            date=format_date(start.date(), "EEEE d MMMM y"),
+            num=learners,
+            title=slot.session.course.title,
+        )
 
 
 def _digest(content: dict) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"),
-                                     ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def mark_content(mark: AttendanceMark) -> dict:
     """What a learner's signature is bound to: this mark of this learner for this half-day, and its status."""
-    return {"mark": mark.id, "slot": mark.slot_id, "enrolment": mark.enrolment_id,
-            "session": mark.session_id, "status": mark.status.value}
+    return {
+        "mark": mark.id,
+        "slot": mark.slot_id,
+        "enrolment": mark.enrolment_id,
+        "session": mark.session_id,
+        "status": mark.status.value,
+    }
 
 
-def signature_hash(mark: AttendanceMark, *, signer_id: int, signer_name: str, signed_at: datetime, meaning: str,
-                   method: SignatureMethod, device: SignatureDevice, drawing: str, typed_name: str) -> str:
+def signature_hash(
+    mark: AttendanceMark,
+    *,
+    signer_id: int,
+    signer_name: str,
+    signed_at: datetime,
+    meaning: str,
+    method: SignatureMethod,
+    device: SignatureDevice,
+    drawing: str,
+    typed_name: str,
+) -> str:
     """The SHA-256 binding a signature to the mark it signs (§11.70)."""
-    return _digest({**mark_content(mark), "signer": signer_id, "name": signer_name,
-                    "signed_at": signed_at.isoformat(), "meaning": meaning, "method": method.value,
-                    "device": device.value, "drawing": drawing, "typed": typed_name})
+    return _digest(
+        {
+            **mark_content(mark),
+            "signer": signer_id,
+            "name": signer_name,
+            "signed_at": signed_at.isoformat(),
+            "meaning": meaning,
+            "method": method.value,
+            "device": device.value,
+            "drawing": drawing,
+            "typed": typed_name,
+        }
+    )
 
 
 def is_intact(signature: AttendanceSignature) -> bool:
     """Whether the signature still matches its mark as it is now (False after any change of the mark)."""
     return signature.record_hash == signature_hash(
-        signature.mark, signer_id=signature.signer_id, signer_name=signature.signer_name,
-        signed_at=signature.signed_at, meaning=signature.meaning, method=signature.method,
-        device=signature.device, drawing=signature.drawing, typed_name=signature.typed_name)
+        signature.mark,
+        signer_id=signature.signer_id,
+        signer_name=signature.signer_name,
+        signed_at=signature.signed_at,
+        meaning=signature.meaning,
+        method=signature.method,
+        device=signature.device,
+        drawing=signature.drawing,
+        typed_name=signature.typed_name,
+    )
 
 
 def latest_signatures(mark_ids: list[int]) -> dict[int, AttendanceSignature]:
@@ -145,23 +189,43 @@ def latest_signatures(mark_ids: list[int]) -> dict[int, AttendanceSignature]:
     if not mark_ids:
         return {}
     found: dict[int, AttendanceSignature] = {}
-    query = (sa.select(AttendanceSignature).where(AttendanceSignature.mark_id.in_(mark_ids))
-             .order_by(AttendanceSignature.signed_at, AttendanceSignature.id))
+    query = (
+        sa.select(AttendanceSignature)
+        .where(AttendanceSignature.mark_id.in_(mark_ids))
+        .order_by(AttendanceSignature.signed_at, AttendanceSignature.id)
+    )
     for signature in db.session.scalars(query):
         found[signature.mark_id] = signature
     return found
 
 
-def roll_hash(slot: Slot, marks: list[AttendanceMark], signed_at: datetime, signer_id: int, meaning: str,
-              signed: dict[int, AttendanceSignature] | None = None) -> str:
+def roll_hash(
+    slot: Slot,
+    marks: list[AttendanceMark],
+    signed_at: datetime,
+    signer_id: int,
+    meaning: str,
+    signed: dict[int, AttendanceSignature] | None = None,
+) -> str:
     """The SHA-256 of a half-day's roll as the trainer signs it off: every mark and its learner's signature
     (`signed`: the latest signature of each mark, when the caller has them already)."""
     signatures = latest_signatures([mark.id for mark in marks]) if signed is None else signed
-    return _digest({"slot": slot.id, "session": slot.session_id, "signer": signer_id,
-                    "signed_at": signed_at.isoformat(), "meaning": meaning,
-                    "marks": sorted([mark_content(mark) | {"signature": getattr(signatures.get(mark.id),
-                                                                                 "record_hash", None)}
-                                     for mark in marks], key=lambda item: item["enrolment"])})
+    return _digest(
+        {
+            "slot": slot.id,
+            "session": slot.session_id,
+            "signer": signer_id,
+            "signed_at": signed_at.isoformat(),
+            "meaning": meaning,
+            "marks": sorted(
+                [
+                    mark_content(mark) | {"signature": getattr(signatures.get(mark.id), "record_hash", None)}
+                    for mark in marks
+                ],
+                key=lambda item: item["enrolment"],
+            ),
+        }
+    )
 
 
 def signoff_matches(signoff, marks: list[AttendanceMark], signed: dict[int, AttendanceSignature] | None = None) -> bool:
@@ -171,5 +235,6 @@ def signoff_matches(signoff, marks: list[AttendanceMark], signed: dict[int, Atte
     """
     if not signoff.record_hash:
         return True
-    return signoff.record_hash == roll_hash(signoff.slot, marks, signoff.signed_at, signoff.signed_by_id,
-                                            signoff.meaning, signed)
+    return signoff.record_hash == roll_hash(
+        signoff.slot, marks, signoff.signed_at, signoff.signed_by_id, signoff.meaning, signed
+    )

@@ -52,10 +52,13 @@ def trainer_home():
     counts = services.slot_counts([slot.id for s in sessions for slot in s.slots])
     confirmed = services.confirmed_counts([s.id for s in sessions])
     return render_template(
-        "attendance/trainer_home.html", today_slots=today_slots, counts=counts, confirmed=confirmed,
-        upcoming=[s for s in sessions if s.ends_at > now], past=[s for s in sessions if s.ends_at <= now][::-1],
+        "attendance/trainer_home.html",
+        today_slots=today_slots,
+        counts=counts,
+        confirmed=confirmed,
+        upcoming=[s for s in sessions if s.ends_at > now],
+        past=[s for s in sessions if s.ends_at <= now][::-1],
     )
-
 
 
 @bp.get("/trainer/sessions/<int:session_id>")
@@ -67,10 +70,15 @@ def session_detail(session_id: int):
     hours = services.learner_hours([e.id for e, _mark in learners])
     attended = sum((h["hours_attended"] for h in hours.values()), 0)
     session_rate = services.rate(attended, session.scheduled_hours * len(learners))
-    return render_template("attendance/session.html", session=session, learners=learners, hours=hours,
-                           session_rate=session_rate,
-                           counts=services.slot_counts([s.id for s in session.slots]),
-                           signoffs=services.signoffs([s.id for s in session.slots]))
+    return render_template(
+        "attendance/session.html",
+        session=session,
+        learners=learners,
+        hours=hours,
+        session_rate=session_rate,
+        counts=services.slot_counts([s.id for s in session.slots]),
+        signoffs=services.signoffs([s.id for s in session.slots]),
+    )
 
 
 @bp.get("/trainer/slots/<int:slot_id>")
@@ -87,13 +95,24 @@ def _render_roll(slot: Slot, errors: dict | None = None, status: int = 200, sign
     signed = signatures.latest_signatures([m.id for _e, m in roster if m])
     signed = {mark_id: (signature, signatures.is_intact(signature)) for mark_id, signature in signed.items()}
     done = services.signoff(slot)
-    return render_template("attendance/roll_call.html", slot=slot, session=slot.session, roster=roster,
-                           counts=counts, unmarked=sum(1 for _e, m in roster if m is None), signed=signed,
-                           signoff=done, signoff_intact=done is None or services.signoff_intact(done),
-                           form=MarkForm(), button=ButtonForm(), signoff_form=signoff_form or SignOffForm(),
-                           opens_at=services.opens_at(slot), is_open=datetime.now(UTC) >= services.opens_at(slot),
-                           statuses=list(MarkStatus),
-                           errors=errors or {}), status
+    return render_template(
+        "attendance/roll_call.html",
+        slot=slot,
+        session=slot.session,
+        roster=roster,
+        counts=counts,
+        unmarked=sum(1 for _e, m in roster if m is None),
+        signed=signed,
+        signoff=done,
+        signoff_intact=done is None or services.signoff_intact(done),
+        form=MarkForm(),
+        button=ButtonForm(),
+        signoff_form=signoff_form or SignOffForm(),
+        opens_at=services.opens_at(slot),
+        is_open=datetime.now(UTC) >= services.opens_at(slot),
+        statuses=list(MarkStatus),
+        errors=errors or {},
+    ), status
 
 
 @bp.post("/trainer/slots/<int:slot_id>/marks/<int:enrolment_id>")
@@ -110,8 +129,14 @@ def set_mark(slot_id: int, enrolment_id: int):
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     else:
         try:
-            mark = services.set_mark(current_user, slot, enrolment, MarkStatus(form.status.data),
-                                     note=form.note.data or "", reason=form.reason.data)
+            mark = services.set_mark(
+                current_user,
+                slot,
+                enrolment,
+                MarkStatus(form.status.data),
+                note=form.note.data or "",
+                reason=form.reason.data,
+            )
         except DomainError as refused:
             error, status = refused.message, refused.status_code
         else:
@@ -130,9 +155,15 @@ def _wants_json() -> bool:
 
 
 def _mark_json(mark) -> dict:
-    return {"enrolment_id": mark.enrolment_id, "status": mark.status.value, "label": mark.status.label,
-            "note": mark.note, "marked_by": mark.marked_by.name, "method": mark.method.value,
-            "marked_at": mark.marked_at.isoformat()}
+    return {
+        "enrolment_id": mark.enrolment_id,
+        "status": mark.status.value,
+        "label": mark.status.label,
+        "note": mark.note,
+        "marked_by": mark.marked_by.name,
+        "method": mark.method.value,
+        "marked_at": mark.marked_at.isoformat(),
+    }
 
 
 @bp.post("/trainer/slots/<int:slot_id>/all-present")
@@ -177,8 +208,13 @@ def sign_off(slot_id: int):
 def qr_page(slot_id: int):
     """The full-screen check-in code for learners to scan; it changes every 30 seconds."""
     slot = slot_for(slot_id)
-    return render_template("attendance/qr.html", slot=slot, session=slot.session, svg=_qr_svg(slot),
-                           rotation=services.CHECKIN_TOKEN_ROTATION)
+    return render_template(
+        "attendance/qr.html",
+        slot=slot,
+        session=slot.session,
+        svg=_qr_svg(slot),
+        rotation=services.CHECKIN_TOKEN_ROTATION,
+    )
 
 
 @bp.get("/trainer/slots/<int:slot_id>/qr.svg")
@@ -207,14 +243,22 @@ def sign_on_device(slot_id: int, enrolment_id: int):
     mark = services.current_mark(slot, enrolment)
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("attendance/sign.html", slot=slot, enrolment=enrolment, mark=mark, form=form,
-                               error=None), status
+        return render_template(
+            "attendance/sign.html", slot=slot, enrolment=enrolment, mark=mark, form=form, error=None
+        ), status
     try:
-        services.sign_on_trainer_device(current_user, slot, enrolment, form.password.data,
-                                        drawing=form.drawing.data or "", typed_name=form.typed_name.data or "")
+        services.sign_on_trainer_device(
+            current_user,
+            slot,
+            enrolment,
+            form.password.data,
+            drawing=form.drawing.data or "",
+            typed_name=form.typed_name.data or "",
+        )
     except DomainError as refused:
-        return render_template("attendance/sign.html", slot=slot, enrolment=enrolment, mark=mark, form=form,
-                               error=refused.message), refused.status_code
+        return render_template(
+            "attendance/sign.html", slot=slot, enrolment=enrolment, mark=mark, form=form, error=refused.message
+        ), refused.status_code
     db.session.commit()
     flash(_("%(name)s has signed this half-day.", name=enrolment.user.name), "success")
     return redirect(url_for("attendance.roll_call", slot_id=slot.id, _anchor=f"learner-{enrolment.id}"))
@@ -234,10 +278,14 @@ def attendance_sheet(session_id: int):
     session = session_for(session_id)
     sheet = issue_sheet(current_user, session)
     db.session.commit()
-    return sheet.pdf, 200, {
-        "Content-Type": "application/pdf",
-        "Content-Disposition": f'inline; filename="emargement-{session.course.slug}-{session.id}.pdf"'}
-
+    return (
+        sheet.pdf,
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="emargement-{session.course.slug}-{session.id}.pdf"',
+        },
+    )
 
 
 @bp.get("/check-in/<token>")
@@ -258,12 +306,14 @@ def confirm_check_in(token: str):
     form = SignatureForm()
     form.validate_on_submit() or abort(400)
     try:
-        mark = services.check_in(current_user, token, drawing=form.drawing.data or "",
-                                 typed_name=form.typed_name.data or "")
+        mark = services.check_in(
+            current_user, token, drawing=form.drawing.data or "", typed_name=form.typed_name.data or ""
+        )
     except services.SignatureError as refused:
         slot, _enrolment = services.checkin_slot(current_user, token)
-        return render_template("attendance/check_in.html", slot=slot, token=token, form=form,
-                               error=None, signature_error=refused.message), 422
+        return render_template(
+            "attendance/check_in.html", slot=slot, token=token, form=form, error=None, signature_error=refused.message
+        ), 422
     except DomainError as refused:
         return render_template("attendance/check_in.html", error=refused.message, slot=None), refused.status_code
     db.session.commit()

@@ -16,9 +16,12 @@ HISTORY_LENGTH = 50
 
 def history(object_type: str, object_id: int) -> list[AuditEntry]:
     """The latest audit rows of one object, newest first."""
-    query = (sa.select(AuditEntry).where(AuditEntry.object_type == object_type,
-                                         AuditEntry.object_id == str(object_id))
-             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(HISTORY_LENGTH))
+    query = (
+        sa.select(AuditEntry)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(HISTORY_LENGTH)
+    )
     return list(db.session.scalars(query))
 
 
@@ -35,9 +38,14 @@ class LogFilter:
 
     def as_args(self) -> dict[str, str]:
         """The filter as query-string arguments (for links to other pages and to the export)."""
-        values = {"object_type": self.object_type, "object_id": self.object_id, "actor": self.actor,
-                  "action": self.action, "from": self.date_from.isoformat() if self.date_from else "",
-                  "to": self.date_to.isoformat() if self.date_to else ""}
+        values = {
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "actor": self.actor,
+            "action": self.action,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+        }
         return {key: value for key, value in values.items() if value}
 
 

@@ -71,10 +71,12 @@ def catalogue_fingerprint() -> str:
     change bumps `updated_at` (slots bump their session's), so the two maxima, read from
     their indexes, are enough.
     """
-    row = db.session.execute(sa.select(
-        sa.select(sa.func.max(Course.updated_at)).scalar_subquery(),
-        sa.select(sa.func.max(CourseSession.updated_at)).scalar_subquery(),
-    )).one()
+    row = db.session.execute(
+        sa.select(
+            sa.select(sa.func.max(Course.updated_at)).scalar_subquery(),
+            sa.select(sa.func.max(CourseSession.updated_at)).scalar_subquery(),
+        )
+    ).one()
     return "|".join(str(value) for value in row)
 
 
@@ -122,9 +124,11 @@ def worth_caching(args: dict) -> bool:
     cached. Short searches still make a key each, for one minute (TTL_SECONDS).
     """
     month = args.get("month")
-    return (len(normalised_search(args.get("q", ""))) <= MAX_CACHED_SEARCH
-            and (month is None or month in month_choices())
-            and int(args.get("page", 1)) <= MAX_CACHED_PAGE)
+    return (
+        len(normalised_search(args.get("q", ""))) <= MAX_CACHED_SEARCH
+        and (month is None or month in month_choices())
+        and int(args.get("page", 1)) <= MAX_CACHED_PAGE
+    )
 
 
 def cache_key(kind: str, args: dict) -> str:

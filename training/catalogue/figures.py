@@ -16,8 +16,9 @@ SessionFigures = Callable[[list[int]], dict[int, dict]]
 CourseResults = Callable[[int], dict]
 
 
-def init_app(app: Flask, *, session_figures: Iterable[SessionFigures] = (),
-             course_results: Iterable[CourseResults] = ()) -> None:
+def init_app(
+    app: Flask, *, session_figures: Iterable[SessionFigures] = (), course_results: Iterable[CourseResults] = ()
+) -> None:
     """Register the functions that provide per-session figures and per-course results."""
     app.extensions["catalogue.figures"] = (list(session_figures), list(course_results))
 

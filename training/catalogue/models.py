@@ -19,42 +19,56 @@ class Track(LabelledEnum):
     BIOMANUFACTURING = "biomanufacturing"
     ENTREPRENEURSHIP = "entrepreneurship"
 
-TRACK_LABELS = labels({
-    Track.RESEARCH: _l("Research"),
-    Track.BIOMANUFACTURING: _l("Biomanufacturing"),
-    Track.ENTREPRENEURSHIP: _l("Entrepreneurship"),
-})
+
+TRACK_LABELS = labels(
+    {
+        Track.RESEARCH: _l("Research"),
+        Track.BIOMANUFACTURING: _l("Biomanufacturing"),
+        Track.ENTREPRENEURSHIP: _l("Entrepreneurship"),
+    }
+)
+
 
 class Level(LabelledEnum):
     INTRODUCTORY = "introductory"
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
 
-LEVEL_LABELS = labels({
-    Level.INTRODUCTORY: _l("Introductory"),
-    Level.INTERMEDIATE: _l("Intermediate"),
-    Level.ADVANCED: _l("Advanced"),
-})
+
+LEVEL_LABELS = labels(
+    {
+        Level.INTRODUCTORY: _l("Introductory"),
+        Level.INTERMEDIATE: _l("Intermediate"),
+        Level.ADVANCED: _l("Advanced"),
+    }
+)
+
 
 class CourseFormat(LabelledEnum):
     IN_PERSON = "in_person"
     REMOTE = "remote"
     HYBRID = "hybrid"
 
-FORMAT_LABELS = labels({
-    CourseFormat.IN_PERSON: _l("In person"),
-    CourseFormat.REMOTE: _l("Remote"),
-    CourseFormat.HYBRID: _l("Hybrid"),
-})
+
+FORMAT_LABELS = labels(
+    {
+        CourseFormat.IN_PERSON: _l("In person"),
+        CourseFormat.REMOTE: _l("Remote"),
+        CourseFormat.HYBRID: _l("Hybrid"),
+    }
+)
+
 
 class CourseStatus(LabelledEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
 
+
 class SessionStatus(LabelledEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
+
 
 session_trainers = sa.Table(
     "session_trainers",
@@ -62,6 +76,7 @@ session_trainers = sa.Table(
     sa.Column("session_id", sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True, index=True),
 )
+
 
 class Course(db.Model):
     """A course of the catalogue, with everything a Qualiopi programme page must show."""
@@ -106,9 +121,7 @@ class Course(db.Model):
     __table_args__ = (
         sa.CheckConstraint("duration_hours > 0", name="duration_positive"),
         sa.CheckConstraint("price_eur >= 0", name="price_not_negative"),
-        sa.CheckConstraint(
-            "attendance_threshold > 0 AND attendance_threshold <= 1", name="threshold_fraction"
-        ),
+        sa.CheckConstraint("attendance_threshold > 0 AND attendance_threshold <= 1", name="threshold_fraction"),
         sa.CheckConstraint("language IN ('fr', 'en')", name="language_known"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
     )
@@ -119,6 +132,7 @@ class Course(db.Model):
 
     def __repr__(self) -> str:
         return f"<Course {self.slug}>"
+
 
 class CourseSession(db.Model):
     """A dated run of a course, made of half-day slots."""
@@ -173,6 +187,7 @@ class CourseSession(db.Model):
     def __repr__(self) -> str:
         return f"<CourseSession {self.id} of course {self.course_id}>"
 
+
 class Slot(db.Model):
     """A half-day of a session: the unit of attendance (Code du travail R6332-26)."""
 
@@ -197,10 +212,12 @@ class Slot(db.Model):
     def __repr__(self) -> str:
         return f"<Slot {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"
 
+
 @sa.event.listens_for(Course, "before_insert")
 @sa.event.listens_for(Course, "before_update")
 def _index_course(_mapper, _connection, course: Course) -> None:
     course.search_text = fold(" ".join([course.title or "", course.summary or "", course.objectives or ""]))
+
 
 @sa.event.listens_for(Slot, "after_insert")
 @sa.event.listens_for(Slot, "after_update")

@@ -48,9 +48,14 @@ class CatalogueQuery:
         """The query as URL arguments (defaults left out), so a search can be shared."""
         query = replace(self, **changes) if changes else self
         values = {
-            "q": query.q, "track": query.track and query.track.value, "level": query.level and query.level.value,
-            "format": query.format and query.format.value, "language": query.language, "month": query.month,
-            "free": "1" if query.free else None, "sort": query.sort if query.sort != "date" else None,
+            "q": query.q,
+            "track": query.track and query.track.value,
+            "level": query.level and query.level.value,
+            "format": query.format and query.format.value,
+            "language": query.language,
+            "month": query.month,
+            "free": "1" if query.free else None,
+            "sort": query.sort if query.sort != "date" else None,
             "page": str(query.page) if query.page != 1 else None,
         }
         return {key: value for key, value in values.items() if value}
@@ -121,8 +126,10 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     year, number = map(int, month.split("-"))
     first = date(year, number, 1)
     following = date(year + number // 12, number % 12 + 1, 1)
-    return (datetime.combine(first, time(0), PARIS).astimezone(UTC),
-            datetime.combine(following, time(0), PARIS).astimezone(UTC))
+    return (
+        datetime.combine(first, time(0), PARIS).astimezone(UTC),
+        datetime.combine(following, time(0), PARIS).astimezone(UTC),
+    )
 
 
 def session_condition(query: CatalogueQuery, now: datetime):
@@ -132,8 +139,9 @@ def session_condition(query: CatalogueQuery, now: datetime):
         start, end = month_bounds(query.month)
         condition = sa.and_(condition, CourseSession.starts_at >= start, CourseSession.starts_at < end)
     if query.free:
-        condition = sa.and_(condition, CourseSession.enrolment_deadline > now,
-                            CourseSession.seats_taken < CourseSession.capacity)
+        condition = sa.and_(
+            condition, CourseSession.enrolment_deadline > now, CourseSession.seats_taken < CourseSession.capacity
+        )
     return condition
 
 
@@ -155,8 +163,12 @@ def courses_statement(query: CatalogueQuery, now: datetime):
         .label("next_start")
     )
     statement = sa.select(Course, next_start).where(Course.status == CourseStatus.PUBLISHED)
-    for column, value in ((Course.track, query.track), (Course.level, query.level),
-                          (Course.format, query.format), (Course.language, query.language)):
+    for column, value in (
+        (Course.track, query.track),
+        (Course.level, query.level),
+        (Course.format, query.format),
+        (Course.language, query.language),
+    ):
         if value is not None:
             statement = statement.where(column == value)
     if query.q and (words := fold(query.q).split()):
@@ -208,9 +220,7 @@ def _first_sessions(course_ids: list[int], query: CatalogueQuery, now: datetime)
 
 def published_course(slug: str) -> Course | None:
     """A published course by slug, or None (drafts and archived courses are not public)."""
-    return db.session.scalar(
-        sa.select(Course).where(Course.slug == slug, Course.status == CourseStatus.PUBLISHED)
-    )
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug, Course.status == CourseStatus.PUBLISHED))
 
 
 def course_by_slug(slug: str) -> Course | None:
@@ -223,8 +233,11 @@ def upcoming_sessions(course: Course, now: datetime | None = None) -> list[Cours
     now = now or datetime.now(UTC)
     statement = (
         sa.select(CourseSession)
-        .where(CourseSession.course_id == course.id, CourseSession.status == SessionStatus.SCHEDULED,
-               CourseSession.ends_at > now)
+        .where(
+            CourseSession.course_id == course.id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.ends_at > now,
+        )
         .order_by(CourseSession.starts_at)
         .options(selectinload(CourseSession.slots), selectinload(CourseSession.trainers))
     )

@@ -99,22 +99,27 @@ def slot_hours(starts_at: datetime, ends_at: datetime) -> Decimal:
 def check_slots(slots) -> list[tuple[datetime, datetime]]:
     """The slots in order, once each is aware, ends after it starts and overlaps no other."""
     if not slots:
-        raise SchedulingError(_("A session needs at least one half-day: the dates chosen hold none."),
-                              field="slots")
+        raise SchedulingError(_("A session needs at least one half-day: the dates chosen hold none."), field="slots")
     if any(moment.tzinfo is None for pair in slots for moment in pair):
         raise SchedulingError(_("Every time must carry its time zone."), field="slots")
     ordered = sorted(slots)
     for start, end in ordered:
         if end <= start:
-            raise SchedulingError(_("The half-day of %(day)s ends before it starts.", day=_day(start)),
-                                  field="slots")
+            raise SchedulingError(_("The half-day of %(day)s ends before it starts.", day=_day(start)), field="slots")
         if end - start > MAX_SLOT:
-            raise SchedulingError(_("The half-day of %(day)s lasts more than 12 hours.", day=_day(start)),
-                                  field="slots")
+            raise SchedulingError(
+                _("The half-day of %(day)s lasts more than 12 hours.", day=_day(start)), field="slots"
+            )
     for (start, end), (next_start, next_end) in pairwise(ordered):
         if next_start < end:
-            raise SchedulingError(_("Two half-days overlap: %(first)s and %(second)s.", first=_span(start, end),
-                                    second=_span(next_start, next_end)), field="slots")
+            raise SchedulingError(
+                _(
+                    "Two half-days overlap: %(first)s and %(second)s.",
+                    first=_span(start, end),
+                    second=_span(next_start, next_end),
+                ),
+                field="slots",
+            )
     return ordered
 
 
@@ -125,19 +130,25 @@ def check_deadlines(starts_at: datetime, enrolment_deadline: datetime, cancellat
         if not isinstance(deadline, datetime) or deadline.tzinfo is None:
             raise SchedulingError(_("Give a date and a time, with its time zone."), field=field)
     if enrolment_deadline > starts_at:
-        raise SchedulingError(_("The enrolment deadline must be before the session starts (%(start)s).",
-                                start=_when(starts_at)), field="enrolment_deadline")
+        raise SchedulingError(
+            _("The enrolment deadline must be before the session starts (%(start)s).", start=_when(starts_at)),
+            field="enrolment_deadline",
+        )
     if cancellation_deadline > starts_at:
-        raise SchedulingError(_("The cancellation deadline must be before the session starts (%(start)s).",
-                                start=_when(starts_at)), field="cancellation_deadline")
+        raise SchedulingError(
+            _("The cancellation deadline must be before the session starts (%(start)s).", start=_when(starts_at)),
+            field="cancellation_deadline",
+        )
 
 
 def check_trainer_roles(trainers) -> None:
     """Every trainer holds the trainer role."""
     for trainer in trainers:
         if not trainer.has_role(Role.TRAINER):
-            raise SchedulingError(_("%(name)s does not hold the trainer role: grant it on the People page first.",
-                                    name=trainer.name), field="trainers")
+            raise SchedulingError(
+                _("%(name)s does not hold the trainer role: grant it on the People page first.", name=trainer.name),
+                field="trainers",
+            )
 
 
 def check_trainer_conflicts(trainers, slots, session_id: int | None = None) -> None:
@@ -149,16 +160,26 @@ def check_trainer_conflicts(trainers, slots, session_id: int | None = None) -> N
         sa.select(session_trainers.c.user_id, Slot)
         .join(CourseSession, CourseSession.id == Slot.session_id)
         .join(session_trainers, session_trainers.c.session_id == CourseSession.id)
-        .where(session_trainers.c.user_id.in_(by_id), CourseSession.status != SessionStatus.CANCELLED,
-               CourseSession.id != (session_id or 0),
-               Slot.starts_at < max(end for _s, end in slots), Slot.ends_at > min(start for start, _e in slots))
+        .where(
+            session_trainers.c.user_id.in_(by_id),
+            CourseSession.status != SessionStatus.CANCELLED,
+            CourseSession.id != (session_id or 0),
+            Slot.starts_at < max(end for _s, end in slots),
+            Slot.ends_at > min(start for start, _e in slots),
+        )
         .order_by(Slot.starts_at)
     )
     for user_id, booked in db.session.execute(query):
         if any(booked.starts_at < end and booked.ends_at > start for start, end in slots):
-            raise SchedulingError(_("%(name)s already teaches “%(title)s” on %(when)s.", name=by_id[user_id].name,
-                                    title=booked.session.course.title,
-                                    when=_span(booked.starts_at, booked.ends_at)), field="trainers")
+            raise SchedulingError(
+                _(
+                    "%(name)s already teaches “%(title)s” on %(when)s.",
+                    name=by_id[user_id].name,
+                    title=booked.session.course.title,
+                    when=_span(booked.starts_at, booked.ends_at),
+                ),
+                field="trainers",
+            )
 
 
 def check_place_and_capacity(place: str, capacity) -> None:
@@ -174,15 +195,18 @@ def check_place_and_capacity(place: str, capacity) -> None:
 def check_course_open(course: Course) -> None:
     """No new session for an archived course."""
     if course.status is CourseStatus.ARCHIVED:
-        raise SchedulingError(_("The course is archived: put it back to draft or publish it before scheduling "
-                                "a session."), field="course")
+        raise SchedulingError(
+            _("The course is archived: put it back to draft or publish it before scheduling a session."), field="course"
+        )
 
 
 def check_session_open(session: CourseSession) -> None:
     """A cancelled session stays as it was cancelled."""
     if session.status is SessionStatus.CANCELLED:
-        raise SchedulingError(_("This session is cancelled and can no longer be changed; duplicate it to "
-                                "schedule it again."), field="status")
+        raise SchedulingError(
+            _("This session is cancelled and can no longer be changed; duplicate it to schedule it again."),
+            field="status",
+        )
 
 
 def has_attendance(slot: Slot) -> bool:

@@ -43,15 +43,35 @@ from training.catalogue.scheduling import (  # noqa: F401  (part of this module'
 from training.extensions import db
 
 COURSE_FIELDS = (
-    "slug", "title", "track", "level", "language", "format", "summary", "objectives", "prerequisites",
-    "audience", "duration_hours", "price_eur", "teaching_methods", "assessment", "accessibility", "contact",
-    "access_delay", "attendance_threshold",
+    "slug",
+    "title",
+    "track",
+    "level",
+    "language",
+    "format",
+    "summary",
+    "objectives",
+    "prerequisites",
+    "audience",
+    "duration_hours",
+    "price_eur",
+    "teaching_methods",
+    "assessment",
+    "accessibility",
+    "contact",
+    "access_delay",
+    "attendance_threshold",
 )
 # A change to one of these is a new version of the course: GMP training records name the version taught.
-CONTENT_FIELDS = ("title", "objectives", "summary", "duration_hours", "prerequisites", "assessment",
-                  "teaching_methods")
-SESSION_FIELDS = ("place", "capacity", "enrolment_deadline", "cancellation_deadline", "approval_required",
-                  "what_to_bring")
+CONTENT_FIELDS = ("title", "objectives", "summary", "duration_hours", "prerequisites", "assessment", "teaching_methods")
+SESSION_FIELDS = (
+    "place",
+    "capacity",
+    "enrolment_deadline",
+    "cancellation_deadline",
+    "approval_required",
+    "what_to_bring",
+)
 SESSION_AUDIT_FIELDS = ("course_id", "status", "starts_at", "ends_at", *SESSION_FIELDS)
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _ENUMS = {"track": Track, "level": Level, "format": CourseFormat}
@@ -114,8 +134,11 @@ def set_course_status(actor: User, course: Course, status: CourseStatus) -> None
     before = {"status": course.status}
     course.status = status
     db.session.flush()
-    action = {CourseStatus.PUBLISHED: "course.published", CourseStatus.DRAFT: "course.unpublished",
-              CourseStatus.ARCHIVED: "course.archived"}[status]
+    action = {
+        CourseStatus.PUBLISHED: "course.published",
+        CourseStatus.DRAFT: "course.unpublished",
+        CourseStatus.ARCHIVED: "course.archived",
+    }[status]
     record(actor, action, course, before=before, after={"status": status})
 
 
@@ -127,8 +150,11 @@ def _course_status(value) -> CourseStatus:
 
 
 def _status_word(status: CourseStatus) -> str:
-    return {CourseStatus.PUBLISHED: _("published"), CourseStatus.DRAFT: _("a draft"),
-            CourseStatus.ARCHIVED: _("archived")}[status]
+    return {
+        CourseStatus.PUBLISHED: _("published"),
+        CourseStatus.DRAFT: _("a draft"),
+        CourseStatus.ARCHIVED: _("archived"),
+    }[status]
 
 
 def _clean_course_fields(fields: dict) -> dict:
@@ -173,8 +199,10 @@ def _check_course(values: dict, course_id: int | None = None) -> None:
     """Refuse what a person or the database would refuse, naming the field."""
     slug = values.get("slug") or ""
     if not slug or not set(slug) <= SLUG_CHARS or slug.startswith("-") or slug.endswith("-"):
-        raise SchedulingError(_("The short name may hold only lowercase letters, digits and hyphens, "
-                                "e.g. “aav-vector-design”."), field="slug")
+        raise SchedulingError(
+            _("The short name may hold only lowercase letters, digits and hyphens, e.g. “aav-vector-design”."),
+            field="slug",
+        )
     taken = sa.select(Course.id).where(Course.slug == slug, Course.id != (course_id or 0))
     if db.session.scalar(taken) is not None:
         raise SchedulingError(_("Another course already uses the short name “%(slug)s”.", slug=slug), field="slug")
@@ -194,13 +222,13 @@ def _check_numbers(values: dict) -> None:
     duration, price = values.get("duration_hours"), values.get("price_eur")
     threshold = values.get("attendance_threshold")
     if duration is not None and not Decimal("0") < duration < Decimal("10000"):
-        raise SchedulingError(_("The duration must be more than 0 and less than 10,000 hours."),
-                              field="duration_hours")
+        raise SchedulingError(_("The duration must be more than 0 and less than 10,000 hours."), field="duration_hours")
     if price is not None and not Decimal("0") <= price < Decimal("100000000"):
         raise SchedulingError(_("The price must be 0 or more."), field="price_eur")
     if threshold is not None and not Decimal("0") < threshold <= Decimal("1"):
-        raise SchedulingError(_("The attendance needed must be above 0 % and at most 100 %."),
-                              field="attendance_threshold")
+        raise SchedulingError(
+            _("The attendance needed must be above 0 % and at most 100 %."), field="attendance_threshold"
+        )
 
 
 # ---------------------------------------------------------------- sessions
@@ -220,14 +248,26 @@ def schedule_session(
     what_to_bring: str = "",
 ) -> CourseSession:
     """Add a dated session of `course` made of `slots` (aware start and end pairs); past dates are allowed."""
-    values = {"place": (place or "").strip(), "capacity": capacity, "enrolment_deadline": enrolment_deadline,
-              "cancellation_deadline": cancellation_deadline, "approval_required": bool(approval_required),
-              "what_to_bring": (what_to_bring or "").strip()}
+    values = {
+        "place": (place or "").strip(),
+        "capacity": capacity,
+        "enrolment_deadline": enrolment_deadline,
+        "cancellation_deadline": cancellation_deadline,
+        "approval_required": bool(approval_required),
+        "what_to_bring": (what_to_bring or "").strip(),
+    }
     return _create_session(actor, course, values, list(dict.fromkeys(trainers)), slots)
 
 
-def _create_session(actor: User, course: Course, values: dict, trainers: list[User], slots,
-                    action: str = "session.scheduled", note: dict | None = None) -> CourseSession:
+def _create_session(
+    actor: User,
+    course: Course,
+    values: dict,
+    trainers: list[User],
+    slots,
+    action: str = "session.scheduled",
+    note: dict | None = None,
+) -> CourseSession:
     rules.check_course_open(course)
     rules.check_place_and_capacity(values["place"], values["capacity"])
     ordered = rules.check_slots(slots)
@@ -235,7 +275,10 @@ def _create_session(actor: User, course: Course, values: dict, trainers: list[Us
     rules.check_trainer_roles(trainers)
     rules.check_trainer_conflicts(trainers, ordered)
     session = CourseSession(
-        course=course, starts_at=ordered[0][0], ends_at=ordered[-1][1], trainers=trainers,
+        course=course,
+        starts_at=ordered[0][0],
+        ends_at=ordered[-1][1],
+        trainers=trainers,
         slots=[Slot(starts_at=start, ends_at=end, hours=slot_hours(start, end)) for start, end in ordered],
         **values,
     )
@@ -247,8 +290,11 @@ def _create_session(actor: User, course: Course, values: dict, trainers: list[Us
 
 def _session_state(session: CourseSession) -> dict:
     """What the audit log keeps of a whole session."""
-    return {**snapshot(session, SESSION_AUDIT_FIELDS), "trainer_ids": sorted(t.id for t in session.trainers),
-            "slots": [[slot.starts_at, slot.ends_at] for slot in session.slots]}
+    return {
+        **snapshot(session, SESSION_AUDIT_FIELDS),
+        "trainer_ids": sorted(t.id for t in session.trainers),
+        "slots": [[slot.starts_at, slot.ends_at] for slot in session.slots],
+    }
 
 
 def update_session(actor: User, session: CourseSession, **fields) -> None:
@@ -287,10 +333,14 @@ def _session_values(session: CourseSession, fields: dict) -> dict:
 def _check_session_update(session: CourseSession, values: dict, trainers: list[User] | None) -> None:
     rules.check_place_and_capacity(values["place"], values["capacity"])
     if values["capacity"] < session.seats_taken:
-        raise SchedulingError(ngettext(
-            "%(num)d learner is already confirmed: the capacity cannot go below %(num)d.",
-            "%(num)d learners are already confirmed: the capacity cannot go below %(num)d.",
-            session.seats_taken), field="capacity")
+        raise SchedulingError(
+            ngettext(
+                "%(num)d learner is already confirmed: the capacity cannot go below %(num)d.",
+                "%(num)d learners are already confirmed: the capacity cannot go below %(num)d.",
+                session.seats_taken,
+            ),
+            field="capacity",
+        )
     rules.check_deadlines(session.starts_at, values["enrolment_deadline"], values["cancellation_deadline"])
     if trainers is not None:
         added = [trainer for trainer in trainers if trainer not in session.trainers]
@@ -307,15 +357,19 @@ def update_slot(actor: User, slot: Slot, starts_at: datetime, ends_at: datetime)
     session = slot.session
     rules.check_session_open(session)
     if rules.has_attendance(slot):
-        raise SchedulingError(_("The roll of this half-day has been taken: it can no longer be moved."),
-                              field="slots")
+        raise SchedulingError(_("The roll of this half-day has been taken: it can no longer be moved."), field="slots")
     others = [(s.starts_at, s.ends_at) for s in session.slots if s is not slot]
     _check_slot_change(session, others, (starts_at, ends_at))
     before = {"slot_id": slot.id, "starts_at": slot.starts_at, "ends_at": slot.ends_at}
     slot.starts_at, slot.ends_at, slot.hours = starts_at, ends_at, slot_hours(starts_at, ends_at)
     _fit_session_to_slots(session)
-    record(actor, "slot.updated", session, before=before,
-           after={"slot_id": slot.id, "starts_at": starts_at, "ends_at": ends_at})
+    record(
+        actor,
+        "slot.updated",
+        session,
+        before=before,
+        after={"slot_id": slot.id, "starts_at": starts_at, "ends_at": ends_at},
+    )
 
 
 def add_slot(actor: User, session: CourseSession, starts_at: datetime, ends_at: datetime) -> Slot:
@@ -334,11 +388,13 @@ def remove_slot(actor: User, slot: Slot) -> None:
     session = slot.session
     rules.check_session_open(session)
     if len(session.slots) <= 1:
-        raise SchedulingError(_("A session needs at least one half-day: this is the last one. Cancel the "
-                                "session instead."), field="slots")
+        raise SchedulingError(
+            _("A session needs at least one half-day: this is the last one. Cancel the session instead."), field="slots"
+        )
     if rules.has_attendance(slot):
-        raise SchedulingError(_("The roll of this half-day has been taken: it can no longer be removed."),
-                              field="slots")
+        raise SchedulingError(
+            _("The roll of this half-day has been taken: it can no longer be removed."), field="slots"
+        )
     before = {"slot_id": slot.id, "starts_at": slot.starts_at, "ends_at": slot.ends_at}
     session.slots.remove(slot)
     _fit_session_to_slots(session)
@@ -367,20 +423,30 @@ def duplicate_session(actor: User, session: CourseSession, first_day: date) -> C
     """A new session like `session` from `first_day`: same wall-clock times, gaps and deadline offsets."""
     days = (first_day - paris_wall_clock(session.starts_at).date()).days
     slots = [(rules.shift_days(s.starts_at, days), rules.shift_days(s.ends_at, days)) for s in session.slots]
-    values = {"place": session.place, "capacity": session.capacity, "approval_required": session.approval_required,
-              "what_to_bring": session.what_to_bring,
-              "enrolment_deadline": rules.shift_days(session.enrolment_deadline, days),
-              "cancellation_deadline": rules.shift_days(session.cancellation_deadline, days)}
-    return _create_session(actor, session.course, values, list(session.trainers), slots,
-                           action="session.duplicated", note={"duplicated_from": session.id})
+    values = {
+        "place": session.place,
+        "capacity": session.capacity,
+        "approval_required": session.approval_required,
+        "what_to_bring": session.what_to_bring,
+        "enrolment_deadline": rules.shift_days(session.enrolment_deadline, days),
+        "cancellation_deadline": rules.shift_days(session.cancellation_deadline, days),
+    }
+    return _create_session(
+        actor,
+        session.course,
+        values,
+        list(session.trainers),
+        slots,
+        action="session.duplicated",
+        note={"duplicated_from": session.id},
+    )
 
 
 def cancel_session(actor: User, session: CourseSession, reason: str) -> None:
     """Cancel a session, with the reason the learners will read; their enrolments are the caller's next step."""
     reason = (reason or "").strip()
     if not reason:
-        raise SchedulingError(_("Give the reason for the cancellation: the learners will read it."),
-                              field="reason")
+        raise SchedulingError(_("Give the reason for the cancellation: the learners will read it."), field="reason")
     # The row lock makes a concurrent enrolment wait, then see the session cancelled.
     db.session.refresh(session, with_for_update=True)
     if session.status is SessionStatus.CANCELLED:
@@ -389,5 +455,11 @@ def cancel_session(actor: User, session: CourseSession, reason: str) -> None:
     session.cancelled_at = datetime.now(UTC)
     session.cancellation_reason = reason
     db.session.flush()
-    record(actor, "session.cancelled", session, before={"status": SessionStatus.SCHEDULED},
-           after={"status": session.status, "cancelled_at": session.cancelled_at}, reason=reason)
+    record(
+        actor,
+        "session.cancelled",
+        session,
+        before={"status": SessionStatus.SCHEDULED},
+        after={"status": session.status, "cancelled_at": session.cancelled_at},
+        reason=reason,
+    )

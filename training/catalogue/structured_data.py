@@ -21,8 +21,12 @@ def course_jsonld(course: Course, sessions: list[CourseSession], url: str) -> di
         "coursePrerequisites": course.prerequisites or None,
         "timeRequired": f"PT{course.duration_hours.normalize():f}H",
         "provider": {"@type": "Organization", "name": "GenoTher Training", "sameAs": url.split("/courses/")[0]},
-        "offers": {"@type": "Offer", "category": "Paid" if course.price_eur else "Free",
-                   "price": f"{course.price_eur:.2f}", "priceCurrency": "EUR"},
+        "offers": {
+            "@type": "Offer",
+            "category": "Paid" if course.price_eur else "Free",
+            "price": f"{course.price_eur:.2f}",
+            "priceCurrency": "EUR",
+        },
         "hasCourseInstance": [_instance(course, session) for session in sessions],
     }
 
@@ -35,6 +39,9 @@ def _instance(course: Course, session: CourseSession) -> dict:
         "endDate": session.ends_at.isoformat(),
         "location": session.place,
         "instructor": [{"@type": "Person", "name": t.name} for t in session.trainers],
-        "courseSchedule": {"@type": "Schedule", "duration": f"PT{session.scheduled_hours.normalize():f}H",
-                           "repeatCount": len(session.slots)},
+        "courseSchedule": {
+            "@type": "Schedule",
+            "duration": f"PT{session.scheduled_hours.normalize():f}H",
+            "repeatCount": len(session.slots),
+        },
     }

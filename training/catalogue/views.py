@@ -24,8 +24,13 @@ def index():
 
     def render_results() -> str:
         return render_template(
-            "catalogue/_index_body.html", page=queries.search_catalogue(query), query=query, tracks=list(Track),
-            levels=list(Level), formats=list(CourseFormat), months=queries.month_choices(),
+            "catalogue/_index_body.html",
+            page=queries.search_catalogue(query),
+            query=query,
+            tracks=list(Track),
+            levels=list(Level),
+            formats=list(CourseFormat),
+            months=queries.month_choices(),
         )
 
     def render_page() -> str:
@@ -45,16 +50,24 @@ def course(slug: str):
     session_figures = figures.figures_for_sessions([s.id for s in sessions])
     results = figures.results_for_course(course.id)
     jsonld = course_jsonld(course, sessions, external_url("catalogue.course", slug=slug))
-    return render_template("catalogue/course.html", course=course, sessions=sessions,
-                           session_figures=session_figures, results=results, jsonld=jsonld,
-                           now=datetime.now(UTC))
+    return render_template(
+        "catalogue/course.html",
+        course=course,
+        sessions=sessions,
+        session_figures=session_figures,
+        results=results,
+        jsonld=jsonld,
+        now=datetime.now(UTC),
+    )
 
 
 @bp.get("/courses/<slug>/sessions.ics")
 def course_ics(slug: str):
     """The course's sessions as an iCalendar feed, one event per half-day."""
     course = queries.published_course(slug) or abort(404)
-    body = course_calendar(course, queries.upcoming_sessions(course),
-                           external_url("catalogue.course", slug=slug))
-    return body, 200, {"Content-Type": "text/calendar; charset=utf-8",
-                       "Content-Disposition": f'inline; filename="{slug}.ics"'}
+    body = course_calendar(course, queries.upcoming_sessions(course), external_url("catalogue.course", slug=slug))
+    return (
+        body,
+        200,
+        {"Content-Type": "text/calendar; charset=utf-8", "Content-Disposition": f'inline; filename="{slug}.ics"'},
+    )

@@ -10,10 +10,14 @@ from wtforms.validators import Length
 
 
 class VerifyForm(FlaskForm):
-    code = StringField(_l("Verification code"), validators=[Length(max=64)],
-                       description=_l("Printed under the QR code of the certificate."))
-    document = FileField(_l("…or the certificate's PDF file"),
-                         validators=[FileAllowed(["pdf"], _l("Choose a PDF file."))])
+    code = StringField(
+        _l("Verification code"),
+        validators=[Length(max=64)],
+        description=_l("Printed under the QR code of the certificate."),
+    )
+    document = FileField(
+        _l("…or the certificate's PDF file"), validators=[FileAllowed(["pdf"], _l("Choose a PDF file."))]
+    )
     submit = SubmitField(_l("Verify"))
 
 

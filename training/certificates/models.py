@@ -22,11 +22,13 @@ class CertificateStatus(LabelledEnum):
     SUPERSEDED = "superseded"
 
 
-CERTIFICATE_STATUS_LABELS = labels({
-    CertificateStatus.VALID: _l("Valid"),
-    CertificateStatus.REVOKED: _l("Revoked"),
-    CertificateStatus.SUPERSEDED: _l("Superseded"),
-})
+CERTIFICATE_STATUS_LABELS = labels(
+    {
+        CertificateStatus.VALID: _l("Valid"),
+        CertificateStatus.REVOKED: _l("Revoked"),
+        CertificateStatus.SUPERSEDED: _l("Superseded"),
+    }
+)
 
 
 class Certificate(db.Model):
@@ -65,12 +67,8 @@ class Certificate(db.Model):
         sa.UniqueConstraint("enrolment_id", "version"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.CheckConstraint("hours_attended >= 0 AND hours_attended <= hours_scheduled", name="hours_sane"),
-        sa.CheckConstraint(
-            "(status = 'revoked') = (revoked_at IS NOT NULL)", name="revoked_has_time"
-        ),
-        sa.CheckConstraint(
-            "status != 'superseded' OR superseded_at IS NOT NULL", name="superseded_has_time"
-        ),
+        sa.CheckConstraint("(status = 'revoked') = (revoked_at IS NOT NULL)", name="revoked_has_time"),
+        sa.CheckConstraint("status != 'superseded' OR superseded_at IS NOT NULL", name="superseded_has_time"),
         # At most one valid certificate per enrolment: a re-issue supersedes the last one.
         sa.Index(
             "uq_certificates_one_valid",
@@ -90,13 +88,15 @@ class BatchStatus(LabelledEnum):
     CANCELLED = "cancelled"
 
 
-BATCH_STATUS_LABELS = labels({
-    BatchStatus.QUEUED: _l("Queued"),
-    BatchStatus.RUNNING: _l("Running"),
-    BatchStatus.DONE: _l("Done"),
-    BatchStatus.FAILED: _l("Failed"),
-    BatchStatus.CANCELLED: _l("Cancelled"),
-})
+BATCH_STATUS_LABELS = labels(
+    {
+        BatchStatus.QUEUED: _l("Queued"),
+        BatchStatus.RUNNING: _l("Running"),
+        BatchStatus.DONE: _l("Done"),
+        BatchStatus.FAILED: _l("Failed"),
+        BatchStatus.CANCELLED: _l("Cancelled"),
+    }
+)
 # A batch in one of these states has a task to come or under way; a session has at most one.
 ACTIVE_BATCH_STATUSES = (BatchStatus.QUEUED, BatchStatus.RUNNING)
 

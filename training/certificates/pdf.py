@@ -43,13 +43,27 @@ NAME_MAX, TITLE_MAX = 200, 200
 
 
 def _fit(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def certificate_data(*, learner_name: str, course_title: str, course_track: str, course_objectives: list[str],
-                     course_version: int, session_start: datetime, session_end: datetime, place: str,
-                     trainers: list[str], hours_attended: Decimal, hours_scheduled: Decimal,
-                     issued_at: datetime, serial: str, code: str, locale: str) -> dict:
+def certificate_data(
+    *,
+    learner_name: str,
+    course_title: str,
+    course_track: str,
+    course_objectives: list[str],
+    course_version: int,
+    session_start: datetime,
+    session_end: datetime,
+    place: str,
+    trainers: list[str],
+    hours_attended: Decimal,
+    hours_scheduled: Decimal,
+    issued_at: datetime,
+    serial: str,
+    code: str,
+    locale: str,
+) -> dict:
     """The plain dict the certificate template is fed: texts in `locale`, dates in Paris time.
 
     `course_track` is the track's label in `locale` or its value ("research"), which is then
@@ -109,7 +123,7 @@ def render_certificates(datas: list[dict]) -> list[bytes]:
     """
     pdfs: list[bytes] = []
     for first in range(0, len(datas), CHUNK):
-        chunk = datas[first:first + CHUNK]
+        chunk = datas[first : first + CHUNK]
         with _cyclic_gc_paused():
             document = render_pdf(TEMPLATE, {"certificates": chunk}, pdf_variant=PDF_VARIANT)
             pdfs.extend(split_pdf(document, [data["document"] for data in chunk], pdf_variant=PDF_VARIANT))
@@ -159,7 +173,6 @@ def _track_label(track: str) -> str:
         return track
 
 
-
 def _labels(attended: str, scheduled: str, trainer_count: int, verify_url: str, track: str, version: int) -> dict:
     """Every fixed text of the certificate, in the current locale (one batch may mix languages)."""
     provider = PROVIDER.replace(" ", "\u00a0")  # the name never breaks across lines
@@ -171,8 +184,9 @@ def _labels(attended: str, scheduled: str, trainer_count: int, verify_url: str, 
         "track": gettext("%(track)s track", track=track),
         "version": gettext("version %(version)s", version=version),
         "action": gettext("Training course (Code du travail, art. L6313-1)"),
-        "hours": gettext("%(attended)s h attended out of %(scheduled)s h scheduled",
-                         attended=attended, scheduled=scheduled),
+        "hours": gettext(
+            "%(attended)s h attended out of %(scheduled)s h scheduled", attended=attended, scheduled=scheduled
+        ),
         "objectives": gettext("Course objectives"),
         "trainers": ngettext("Trainer", "Trainers", trainer_count),
         "issued": gettext("Issued on"),

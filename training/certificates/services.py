@@ -77,10 +77,13 @@ def eligibility_by_session(sessions: list[CourseSession], now: datetime | None =
     """`eligibility` for several sessions in three queries, whatever their number."""
     now = now or datetime.now(UTC)
     enrolments = db.session.scalars(
-        sa.select(Enrolment).join(Enrolment.user)
+        sa.select(Enrolment)
+        .join(Enrolment.user)
         .where(Enrolment.session_id.in_([s.id for s in sessions]), Enrolment.status == EnrolmentStatus.CONFIRMED)
-        .order_by(User.name, User.id).options(selectinload(Enrolment.user))
-        .execution_options(populate_existing=True)).all()
+        .order_by(User.name, User.id)
+        .options(selectinload(Enrolment.user))
+        .execution_options(populate_existing=True)
+    ).all()
     attended = attended_hours([e.id for e in enrolments])
     scheduled = scheduled_hours([s.id for s in sessions])
     found: dict[int, list[Eligibility]] = {s.id: [] for s in sessions}
@@ -88,8 +91,9 @@ def eligibility_by_session(sessions: list[CourseSession], now: datetime | None =
         hours = scheduled.get(session.id, Decimal("0"))
         required = (hours * session.course.attendance_threshold).quantize(Decimal("0.01"), ROUND_HALF_UP)
         ended = session.ends_at <= now
-        found[session.id] = [_judge(e, attended[e.id], hours, required, ended)
-                             for e in enrolments if e.session_id == session.id]
+        found[session.id] = [
+            _judge(e, attended[e.id], hours, required, ended) for e in enrolments if e.session_id == session.id
+        ]
     return found
 
 
@@ -97,11 +101,23 @@ def _judge(enrolment, attended: Decimal, scheduled: Decimal, required: Decimal, 
     if not ended:
         reason, eligible = _("The session has not ended yet."), False
     elif attended < required:
-        reason, eligible = _("%(attended)s h attended of the %(required)s h required.",
-                             attended=_hours(attended), required=_hours(required)), False
+        reason, eligible = (
+            _(
+                "%(attended)s h attended of the %(required)s h required.",
+                attended=_hours(attended),
+                required=_hours(required),
+            ),
+            False,
+        )
     else:
-        reason, eligible = _("%(attended)s h attended: %(required)s h were required.",
-                             attended=_hours(attended), required=_hours(required)), True
+        reason, eligible = (
+            _(
+                "%(attended)s h attended: %(required)s h were required.",
+                attended=_hours(attended),
+                required=_hours(required),
+            ),
+            True,
+        )
     return Eligibility(enrolment, attended, scheduled, required, eligible, reason)
 
 
@@ -113,14 +129,18 @@ def _hours(value: Decimal) -> str:
 
 def valid_certificate(enrolment: Enrolment) -> Certificate | None:
     """The enrolment's valid certificate, if any."""
-    return db.session.scalar(sa.select(Certificate).where(
-        Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID)
-        .execution_options(populate_existing=True))
+    return db.session.scalar(
+        sa.select(Certificate)
+        .where(Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID)
+        .execution_options(populate_existing=True)
+    )
 
 
 def _needs_issue(item: Eligibility, current: Certificate | None) -> bool:
     return current is None or (current.hours_attended, current.hours_scheduled) != (
-        item.hours_attended, item.hours_scheduled)
+        item.hours_attended,
+        item.hours_scheduled,
+    )
 
 
 def pending(items: list[Eligibility]) -> list[Eligibility]:
@@ -133,18 +153,30 @@ def pending(items: list[Eligibility]) -> list[Eligibility]:
     valid: dict[int, Certificate] = {}
     revoked: dict[int, set] = {}
     if ids:
-        for certificate in db.session.scalars(sa.select(Certificate).where(
+        for certificate in db.session.scalars(
+            sa.select(Certificate)
+            .where(
                 Certificate.enrolment_id.in_(ids),
-                Certificate.status.in_((CertificateStatus.VALID, CertificateStatus.REVOKED)))
-                .execution_options(populate_existing=True)):
+                Certificate.status.in_((CertificateStatus.VALID, CertificateStatus.REVOKED)),
+            )
+            .execution_options(populate_existing=True)
+        ):
             if certificate.status is CertificateStatus.VALID:
                 valid[certificate.enrolment_id] = certificate
             else:
                 revoked.setdefault(certificate.enrolment_id, set()).add(
-                    (certificate.hours_attended, certificate.hours_scheduled))
-    return [item for item in items if item.eligible and _needs_issue(item, valid.get(item.enrolment.id))
-            and not (item.enrolment.id not in valid
-                     and (item.hours_attended, item.hours_scheduled) in revoked.get(item.enrolment.id, ()))]
+                    (certificate.hours_attended, certificate.hours_scheduled)
+                )
+    return [
+        item
+        for item in items
+        if item.eligible
+        and _needs_issue(item, valid.get(item.enrolment.id))
+        and not (
+            item.enrolment.id not in valid
+            and (item.hours_attended, item.hours_scheduled) in revoked.get(item.enrolment.id, ())
+        )
+    ]
 
 
 def _new_certificate(actor: User, item: Eligibility) -> tuple[Certificate, dict]:
@@ -152,22 +184,39 @@ def _new_certificate(actor: User, item: Eligibility) -> tuple[Certificate, dict]
     from training.certificates.pdf import certificate_data
 
     enrolment, session = item.enrolment, item.enrolment.session
-    version = (db.session.scalar(sa.select(sa.func.max(Certificate.version))
-                                 .where(Certificate.enrolment_id == enrolment.id)) or 0) + 1
+    version = (
+        db.session.scalar(sa.select(sa.func.max(Certificate.version)).where(Certificate.enrolment_id == enrolment.id))
+        or 0
+    ) + 1
     now = datetime.now(UTC)
     certificate = Certificate(
-        code=new_code(), serial=f"GT-{now:%Y}-{enrolment.id:06d}-{version}", enrolment=enrolment,
-        version=version, course_version=session.course.version,
-        hours_attended=item.hours_attended, hours_scheduled=item.hours_scheduled,
-        locale=enrolment.user.locale, issued_at=now, issued_by=actor,
+        code=new_code(),
+        serial=f"GT-{now:%Y}-{enrolment.id:06d}-{version}",
+        enrolment=enrolment,
+        version=version,
+        course_version=session.course.version,
+        hours_attended=item.hours_attended,
+        hours_scheduled=item.hours_scheduled,
+        locale=enrolment.user.locale,
+        issued_at=now,
+        issued_by=actor,
     )
     course = session.course
     data = certificate_data(
-        learner_name=enrolment.user.name, course_title=course.title, course_track=course.track.value,
+        learner_name=enrolment.user.name,
+        course_title=course.title,
+        course_track=course.track.value,
         course_objectives=[line.strip() for line in course.objectives.splitlines() if line.strip()],
-        course_version=course.version, session_start=session.starts_at, session_end=session.ends_at,
-        place=session.place, trainers=[t.name for t in session.trainers], hours_attended=item.hours_attended,
-        hours_scheduled=item.hours_scheduled, issued_at=now, serial=certificate.serial, code=certificate.code,
+        course_version=course.version,
+        session_start=session.starts_at,
+        session_end=session.ends_at,
+        place=session.place,
+        trainers=[t.name for t in session.trainers],
+        hours_attended=item.hours_attended,
+        hours_scheduled=item.hours_scheduled,
+        issued_at=now,
+        serial=certificate.serial,
+        code=certificate.code,
         locale=certificate.locale,
     )
     return certificate, data
@@ -179,26 +228,46 @@ def _store(actor: User, certificate: Certificate, pdf: bytes) -> Certificate:
     if previous is not None:
         previous.status, previous.superseded_at = CertificateStatus.SUPERSEDED, datetime.now(UTC)
         db.session.flush()
-        record(actor, "certificate.superseded", previous, before={"status": CertificateStatus.VALID},
-               after={"status": previous.status, "by_version": certificate.version})
+        record(
+            actor,
+            "certificate.superseded",
+            previous,
+            before={"status": CertificateStatus.VALID},
+            after={"status": previous.status, "by_version": certificate.version},
+        )
     certificate.pdf, certificate.sha256 = pdf, hashlib.sha256(pdf).hexdigest()
     db.session.add(certificate)
     db.session.flush()
-    record(actor, "certificate.issued", certificate, after={
-        "serial": certificate.serial, "version": certificate.version, "sha256": certificate.sha256,
-        "hours_attended": certificate.hours_attended, "hours_scheduled": certificate.hours_scheduled,
-        "user": certificate.enrolment.user.email})
+    record(
+        actor,
+        "certificate.issued",
+        certificate,
+        after={
+            "serial": certificate.serial,
+            "version": certificate.version,
+            "sha256": certificate.sha256,
+            "hours_attended": certificate.hours_attended,
+            "hours_scheduled": certificate.hours_scheduled,
+            "user": certificate.enrolment.user.email,
+        },
+    )
     _email(certificate, pdf)
     return certificate
 
 
 def _email(certificate: Certificate, pdf: bytes) -> None:
     learner = certificate.enrolment.user
-    send_email(learner.email, _l("Your certificate: %(title)s", title=certificate.enrolment.session.course.title),
-               "certificates/issued", locale=learner.locale, user=learner, certificate=certificate,
-               course=certificate.enrolment.session.course,
-               verify_url=external_url("certificates.verify", code=certificate.code),
-               attachments=[(f"certificate-{certificate.serial}.pdf", "application/pdf", pdf)])
+    send_email(
+        learner.email,
+        _l("Your certificate: %(title)s", title=certificate.enrolment.session.course.title),
+        "certificates/issued",
+        locale=learner.locale,
+        user=learner,
+        certificate=certificate,
+        course=certificate.enrolment.session.course,
+        verify_url=external_url("certificates.verify", code=certificate.code),
+        attachments=[(f"certificate-{certificate.serial}.pdf", "application/pdf", pdf)],
+    )
 
 
 def issue(actor: User, enrolment: Enrolment) -> tuple[Certificate, bool]:
@@ -258,8 +327,14 @@ def revoke(actor: User, certificate: Certificate, reason: str) -> None:
     certificate.status, certificate.revoked_at = CertificateStatus.REVOKED, datetime.now(UTC)
     certificate.revoked_by, certificate.revocation_reason = actor, reason
     db.session.flush()
-    record(actor, "certificate.revoked", certificate, before={"status": CertificateStatus.VALID},
-           after={"status": certificate.status}, reason=reason)
+    record(
+        actor,
+        "certificate.revoked",
+        certificate,
+        before={"status": CertificateStatus.VALID},
+        after={"status": certificate.status},
+        reason=reason,
+    )
 
 
 def by_code(code: str) -> Certificate | None:
@@ -276,7 +351,11 @@ def by_fingerprint(pdf: bytes) -> Certificate | None:
 
 def certificate_links(enrolment_ids: list[int]) -> dict[int, dict]:
     """For "My trainings": the download address of each enrolment's valid certificate."""
-    rows = db.session.execute(sa.select(Certificate.enrolment_id, Certificate.code).where(
-        Certificate.enrolment_id.in_(enrolment_ids), Certificate.status == CertificateStatus.VALID)).all()
-    return {enrolment_id: {"certificate_url": url_for("certificates.download", code=code)}
-            for enrolment_id, code in rows}
+    rows = db.session.execute(
+        sa.select(Certificate.enrolment_id, Certificate.code).where(
+            Certificate.enrolment_id.in_(enrolment_ids), Certificate.status == CertificateStatus.VALID
+        )
+    ).all()
+    return {
+        enrolment_id: {"certificate_url": url_for("certificates.download", code=code)} for enrolment_id, code in rows
+    }

@@ -44,9 +44,11 @@ def is_stalled(batch: CertificateBatch, now: datetime | None = None) -> bool:
 
 def active_batch(session_id: int) -> CertificateBatch | None:
     """The session's batch that is queued or running, if any (read afresh)."""
-    return db.session.scalar(sa.select(CertificateBatch).where(
-        CertificateBatch.session_id == session_id, CertificateBatch.status.in_(ACTIVE_BATCH_STATUSES))
-        .execution_options(populate_existing=True))
+    return db.session.scalar(
+        sa.select(CertificateBatch)
+        .where(CertificateBatch.session_id == session_id, CertificateBatch.status.in_(ACTIVE_BATCH_STATUSES))
+        .execution_options(populate_existing=True)
+    )
 
 
 def start_batch(actor: User, session: CourseSession) -> tuple[CertificateBatch, bool]:
@@ -56,8 +58,12 @@ def start_batch(actor: User, session: CourseSession) -> tuple[CertificateBatch, 
     active = active_batch(session.id)
     if active is not None:
         return active, False
-    batch = CertificateBatch(session_id=session.id, total=len(services.pending(services.eligibility(session))),
-                             created_by=actor, heartbeat_at=datetime.now(UTC))
+    batch = CertificateBatch(
+        session_id=session.id,
+        total=len(services.pending(services.eligibility(session))),
+        created_by=actor,
+        heartbeat_at=datetime.now(UTC),
+    )
     db.session.add(batch)
     db.session.flush()
     record(actor, "certificate_batch.started", batch, after={"status": batch.status, "total": batch.total})
@@ -71,8 +77,13 @@ def cancel_batch(actor: User, batch: CertificateBatch) -> None:
         raise BatchError(_("This bulk issue has already ended."))
     before = batch.status
     batch.status, batch.finished_at = BatchStatus.CANCELLED, datetime.now(UTC)
-    record(actor, "certificate_batch.cancelled", batch, before={"status": before},
-           after={"status": batch.status, "issued": batch.issued, "total": batch.total})
+    record(
+        actor,
+        "certificate_batch.cancelled",
+        batch,
+        before={"status": before},
+        after={"status": batch.status, "issued": batch.issued, "total": batch.total},
+    )
 
 
 def resume_batch(actor: User, batch: CertificateBatch) -> CertificateBatch:
@@ -88,8 +99,13 @@ def resume_batch(actor: User, batch: CertificateBatch) -> CertificateBatch:
     before = {"status": batch.status, "stalled": stalled, "error": batch.error, "heartbeat_at": batch.heartbeat_at}
     batch.status, batch.error, batch.finished_at = BatchStatus.QUEUED, None, None
     batch.heartbeat_at = datetime.now(UTC)
-    record(actor, "certificate_batch.resumed", batch, before=before,
-           after={"status": batch.status, "issued": batch.issued, "total": batch.total})
+    record(
+        actor,
+        "certificate_batch.resumed",
+        batch,
+        before=before,
+        after={"status": batch.status, "issued": batch.issued, "total": batch.total},
+    )
     return batch
 
 
@@ -134,8 +150,13 @@ def _chunk(batch_id: int) -> bool:
     if len(issued) < CHUNK and batch.status is BatchStatus.RUNNING:
         batch.done = batch.total
         batch.status, batch.finished_at = BatchStatus.DONE, datetime.now(UTC)
-        record(None, "certificate_batch.done", batch, before={"status": BatchStatus.RUNNING},
-               after={"status": batch.status, "issued": batch.issued, "total": batch.total})
+        record(
+            None,
+            "certificate_batch.done",
+            batch,
+            before={"status": BatchStatus.RUNNING},
+            after={"status": batch.status, "issued": batch.issued, "total": batch.total},
+        )
     running = batch.status is BatchStatus.RUNNING
     db.session.commit()
     return running
@@ -144,8 +165,13 @@ def _chunk(batch_id: int) -> bool:
 def _fail(batch_id: int, error: Exception) -> None:
     """End the batch as failed with a cause fit for an admin; the raw error goes to the log."""
     db.session.rollback()
-    cause = ("pdf" if isinstance(error, services.RenderError)
-             else "database" if isinstance(error, sa.exc.SQLAlchemyError) else "unexpected")
+    cause = (
+        "pdf"
+        if isinstance(error, services.RenderError)
+        else "database"
+        if isinstance(error, sa.exc.SQLAlchemyError)
+        else "unexpected"
+    )
     current_app.logger.exception("certificate batch %s failed (%s)", batch_id, cause)
     try:
         batch = lock(CertificateBatch, batch_id)
@@ -153,8 +179,13 @@ def _fail(batch_id: int, error: Exception) -> None:
             before = batch.status
             batch.status, batch.error = BatchStatus.FAILED, cause
             batch.finished_at = batch.heartbeat_at = datetime.now(UTC)
-            record(None, "certificate_batch.failed", batch, before={"status": before},
-                   after={"status": batch.status, "error": cause, "issued": batch.issued, "total": batch.total})
+            record(
+                None,
+                "certificate_batch.failed",
+                batch,
+                before={"status": before},
+                after={"status": batch.status, "error": cause, "issued": batch.issued, "total": batch.total},
+            )
         db.session.commit()
     except sa.exc.SQLAlchemyError:  # the database is gone: the batch will show as stalled
         db.session.rollback()

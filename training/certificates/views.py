@@ -31,8 +31,11 @@ def verify_form():
         document = _lookup(form)
         if document is not None:
             return redirect(url_for("certificates.verify", code=document.code))
-        message = (_("This file is not a certificate issued by GenoTher Training, or it was changed after it "
-                     "was issued.") if form.document.data else _("No certificate has this code."))
+        message = (
+            _("This file is not a certificate issued by GenoTher Training, or it was changed after it was issued.")
+            if form.document.data
+            else _("No certificate has this code.")
+        )
         return render_template("certificates/verify_form.html", form=form, not_found=message), 404
     return render_template("certificates/verify_form.html", form=form, not_found=None)
 
@@ -56,13 +59,23 @@ def verify(code: str):
     if certificate is None:
         sheet = sheets.sheet_by_code(code)
         if sheet is not None:
-            return render_template("certificates/verify_sheet.html", sheet=sheet, session=sheet.session,
-                                   course=sheet.session.course, current=sheets.is_current(sheet))
-        return render_template("certificates/verify_form.html", form=VerifyForm(),
-                               not_found=_("No certificate has this code.")), 404
-    return render_template("certificates/verify.html", certificate=certificate,
-                           enrolment=certificate.enrolment, session=certificate.enrolment.session,
-                           course=certificate.enrolment.session.course)
+            return render_template(
+                "certificates/verify_sheet.html",
+                sheet=sheet,
+                session=sheet.session,
+                course=sheet.session.course,
+                current=sheets.is_current(sheet),
+            )
+        return render_template(
+            "certificates/verify_form.html", form=VerifyForm(), not_found=_("No certificate has this code.")
+        ), 404
+    return render_template(
+        "certificates/verify.html",
+        certificate=certificate,
+        enrolment=certificate.enrolment,
+        session=certificate.enrolment.session,
+        course=certificate.enrolment.session.course,
+    )
 
 
 @bp.get("/certificates/<code>.pdf")
@@ -72,6 +85,11 @@ def download(code: str):
     certificate = services.by_code(code)
     if certificate is None or not (current_user.is_admin or certificate.enrolment.user_id == current_user.id):
         abort(404)
-    return certificate.pdf, 200, {
-        "Content-Type": "application/pdf",
-        "Content-Disposition": f'inline; filename="certificate-{certificate.serial}.pdf"'}
+    return (
+        certificate.pdf,
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="certificate-{certificate.serial}.pdf"',
+        },
+    )

@@ -56,6 +56,9 @@ def preview(session: CourseSession, enrolments: list[Enrolment]) -> CancelPrevie
     ids = [enrolment.id for enrolment in enrolments]
     if not started or not ids:
         return CancelPreview(started, {})
-    rows = db.session.execute(sa.select(Certificate.enrolment_id, Certificate.serial).where(
-        Certificate.enrolment_id.in_(ids), Certificate.status == CertificateStatus.VALID)).all()
+    rows = db.session.execute(
+        sa.select(Certificate.enrolment_id, Certificate.serial).where(
+            Certificate.enrolment_id.in_(ids), Certificate.status == CertificateStatus.VALID
+        )
+    ).all()
     return CancelPreview(started, dict(rows))

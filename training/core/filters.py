@@ -15,7 +15,7 @@ def hours(value: Decimal | float | int) -> str:
 
 
 def month_label(month: str) -> str:
-    """"2026-03" as "March 2026" (or "mars 2026")."""
+    """ "2026-03" as "March 2026" (or "mars 2026")."""
     year, number = map(int, month.split("-"))
     return format_date(date(year, number, 1), "LLLL y")
 
@@ -31,7 +31,7 @@ def when(value: datetime) -> str:
 
 
 def date_range(first: date, last: date) -> str:
-    """"12–13 March 2026", "30 March – 2 April 2026", "12 March 2026" in the current locale.
+    """ "12–13 March 2026", "30 March – 2 April 2026", "12 March 2026" in the current locale.
 
     Babel's own intervals abbreviate the month in English, which documents should not.
     """

@@ -66,5 +66,9 @@ def nav_items() -> list[dict]:
 
 def template_helpers() -> dict:
     """Functions every template may call."""
-    return {"nav_items": nav_items, "current_locale": lambda: str(get_locale() or "fr"), "Role": Role,
-            "has_endpoint": lambda endpoint: endpoint in current_app.view_functions}
+    return {
+        "nav_items": nav_items,
+        "current_locale": lambda: str(get_locale() or "fr"),
+        "Role": Role,
+        "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
+    }

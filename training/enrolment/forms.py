@@ -18,6 +18,5 @@ class CancelForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = StringField(_l("Reason (sent to the learner and kept in the audit log)"),
-                         validators=[Length(max=500)])
+    reason = StringField(_l("Reason (sent to the learner and kept in the audit log)"), validators=[Length(max=500)])
     submit = SubmitField(_l("Confirm"))

@@ -22,13 +22,15 @@ class EnrolmentStatus(LabelledEnum):
     REJECTED = "rejected"
 
 
-ENROLMENT_STATUS_LABELS = labels({
-    EnrolmentStatus.PENDING_APPROVAL: _l("Awaiting approval"),
-    EnrolmentStatus.CONFIRMED: _l("Confirmed"),
-    EnrolmentStatus.WAITLISTED: _l("Waitlisted"),
-    EnrolmentStatus.CANCELLED: _l("Cancelled"),
-    EnrolmentStatus.REJECTED: _l("Rejected"),
-})
+ENROLMENT_STATUS_LABELS = labels(
+    {
+        EnrolmentStatus.PENDING_APPROVAL: _l("Awaiting approval"),
+        EnrolmentStatus.CONFIRMED: _l("Confirmed"),
+        EnrolmentStatus.WAITLISTED: _l("Waitlisted"),
+        EnrolmentStatus.CANCELLED: _l("Cancelled"),
+        EnrolmentStatus.REJECTED: _l("Rejected"),
+    }
+)
 
 
 class Enrolment(db.Model):
@@ -62,12 +64,8 @@ class Enrolment(db.Model):
         sa.UniqueConstraint("session_id", "user_id"),
         # Target of the attendance marks' composite foreign key.
         sa.UniqueConstraint("id", "session_id"),
-        sa.CheckConstraint(
-            "status != 'waitlisted' OR waitlisted_at IS NOT NULL", name="waitlisted_has_time"
-        ),
-        sa.CheckConstraint(
-            "status != 'confirmed' OR confirmed_at IS NOT NULL", name="confirmed_has_time"
-        ),
+        sa.CheckConstraint("status != 'waitlisted' OR waitlisted_at IS NOT NULL", name="waitlisted_has_time"),
+        sa.CheckConstraint("status != 'confirmed' OR confirmed_at IS NOT NULL", name="confirmed_has_time"),
         sa.Index("ix_enrolments_waitlist", "session_id", "status", "waitlisted_at"),
     )
 

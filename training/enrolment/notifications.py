@@ -42,8 +42,14 @@ SUBJECTS = {
 MY_TRAININGS = "enrolment.my_trainings"
 
 
-def notify(enrolment: Enrolment, event: str, *, position: int | None = None, reason: str | None = None,
-           revoked_serial: str | None = None) -> None:
+def notify(
+    enrolment: Enrolment,
+    event: str,
+    *,
+    position: int | None = None,
+    reason: str | None = None,
+    revoked_serial: str | None = None,
+) -> None:
     """Email the learner about their enrolment, in their language (after the commit).
 
     `revoked_serial`: the certificate revoked with a cancellation, which the email announces.
@@ -58,9 +64,18 @@ def notify(enrolment: Enrolment, event: str, *, position: int | None = None, rea
     if event in CONVOCATION_EVENTS:
         attachments = [(f"convocation-{course.slug}.ics", "text/calendar; charset=utf-8", convocation_ics(session))]
     send_email(
-        user.email, SUBJECTS[event](course.title), f"enrolment/{event}", locale=user.locale,
-        attachments=attachments, user=user, session=session, course=course, position=position,
-        reason=reason, revoked_serial=revoked_serial, **_links(course, session),
+        user.email,
+        SUBJECTS[event](course.title),
+        f"enrolment/{event}",
+        locale=user.locale,
+        attachments=attachments,
+        user=user,
+        session=session,
+        course=course,
+        position=position,
+        reason=reason,
+        revoked_serial=revoked_serial,
+        **_links(course, session),
     )
     # Evidence that the learner was told (Qualiopi indicator 9 asks for the convocation's sending).
     record(None, "enrolment.notified", enrolment, after={"event": event, "to": user.email})

@@ -29,11 +29,15 @@ def my_trainings(user: User, now: datetime | None = None) -> MyTrainings:
     """Every enrolment of `user`, with sessions, courses and slots loaded in a fixed number of queries."""
     now = now or datetime.now(UTC)
     query = (
-        sa.select(Enrolment).join(CourseSession).where(Enrolment.user_id == user.id)
+        sa.select(Enrolment)
+        .join(CourseSession)
+        .where(Enrolment.user_id == user.id)
         .order_by(CourseSession.starts_at)
-        .options(selectinload(Enrolment.session).selectinload(CourseSession.slots),
-                 selectinload(Enrolment.session).selectinload(CourseSession.course),
-                 selectinload(Enrolment.session).selectinload(CourseSession.trainers))
+        .options(
+            selectinload(Enrolment.session).selectinload(CourseSession.slots),
+            selectinload(Enrolment.session).selectinload(CourseSession.course),
+            selectinload(Enrolment.session).selectinload(CourseSession.trainers),
+        )
     )
     result = MyTrainings()
     for enrolment in db.session.scalars(query):

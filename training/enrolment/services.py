@@ -62,8 +62,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def enrol(actor: User, session: CourseSession, learner: User, *, acknowledged: bool,
-          on_behalf: bool = False, reason: str | None = None) -> tuple[Enrolment, bool]:
+def enrol(
+    actor: User,
+    session: CourseSession,
+    learner: User,
+    *,
+    acknowledged: bool,
+    on_behalf: bool = False,
+    reason: str | None = None,
+) -> tuple[Enrolment, bool]:
     """Enrol `learner`: confirmed, waitlisted or pending approval. Returns (enrolment, created).
 
     Enrolling again while enrolled returns the same enrolment (a double click, a retried
@@ -76,8 +83,12 @@ def enrol(actor: User, session: CourseSession, learner: User, *, acknowledged: b
         return existing, False
     _check_open(session, on_behalf)
     if existing is not None and existing.status is EnrolmentStatus.REJECTED and not on_behalf:
-        raise EnrolmentError(_("The training office declined your enrolment in this session. "
-                               "Write to %(email)s to talk about it.", email=_contact(session)))
+        raise EnrolmentError(
+            _(
+                "The training office declined your enrolment in this session. Write to %(email)s to talk about it.",
+                email=_contact(session),
+            )
+        )
     if not acknowledged and not on_behalf:
         raise PrerequisitesNotAcknowledged()
     enrolment = existing or Enrolment(session=session, user=learner)
@@ -88,15 +99,22 @@ def enrol(actor: User, session: CourseSession, learner: User, *, acknowledged: b
     enrolment.cancelled_at = enrolment.decided_at = enrolment.decided_by = enrolment.decision_reason = None
     db.session.add(enrolment)
     db.session.flush()
-    record(actor, "enrolment.created" if existing is None else "enrolment.renewed", enrolment, before=before,
-           after={"status": enrolment.status, "user": learner.email, "session_id": session.id}, reason=reason)
+    record(
+        actor,
+        "enrolment.created" if existing is None else "enrolment.renewed",
+        enrolment,
+        before=before,
+        after={"status": enrolment.status, "user": learner.email, "session_id": session.id},
+        reason=reason,
+    )
     _notify_state(enrolment)
     return enrolment, True
 
 
 def _find(session: CourseSession, learner: User) -> Enrolment | None:
-    return db.session.scalar(sa.select(Enrolment).where(Enrolment.session_id == session.id,
-                                                        Enrolment.user_id == learner.id))
+    return db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.session_id == session.id, Enrolment.user_id == learner.id)
+    )
 
 
 def _check_open(session: CourseSession, on_behalf: bool) -> None:
@@ -109,9 +127,13 @@ def _check_open(session: CourseSession, on_behalf: bool) -> None:
     if session.starts_at <= _now():
         raise EnrolmentClosed(_("This session has already started: enrolment is closed."))
     if session.enrolment_deadline <= _now():
-        raise EnrolmentClosed(_("Enrolment for this session closed on %(date)s. Write to %(email)s if you "
-                                "still wish to attend.", date=_format(session.enrolment_deadline),
-                                email=_contact(session)))
+        raise EnrolmentClosed(
+            _(
+                "Enrolment for this session closed on %(date)s. Write to %(email)s if you still wish to attend.",
+                date=_format(session.enrolment_deadline),
+                email=_contact(session),
+            )
+        )
 
 
 def _place(enrolment: Enrolment, session: CourseSession, approval: bool) -> None:
@@ -139,10 +161,17 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
     """1 for the first in line; None when not on the waitlist."""
     if enrolment.status is not EnrolmentStatus.WAITLISTED:
         return None
-    ahead = sa.select(sa.func.count()).select_from(Enrolment).where(
-        Enrolment.session_id == enrolment.session_id, Enrolment.status == EnrolmentStatus.WAITLISTED,
-        sa.or_(Enrolment.waitlisted_at < enrolment.waitlisted_at,
-               sa.and_(Enrolment.waitlisted_at == enrolment.waitlisted_at, Enrolment.id < enrolment.id)),
+    ahead = (
+        sa.select(sa.func.count())
+        .select_from(Enrolment)
+        .where(
+            Enrolment.session_id == enrolment.session_id,
+            Enrolment.status == EnrolmentStatus.WAITLISTED,
+            sa.or_(
+                Enrolment.waitlisted_at < enrolment.waitlisted_at,
+                sa.and_(Enrolment.waitlisted_at == enrolment.waitlisted_at, Enrolment.id < enrolment.id),
+            ),
+        )
     )
     return db.session.scalar(ahead) + 1
 
@@ -159,17 +188,21 @@ def waitlist_positions(enrolments: list[Enrolment]) -> dict[int, int]:
     session_ids = {e.session_id for e in enrolments if e.status is EnrolmentStatus.WAITLISTED}
     if not session_ids:
         return {}
-    line = sa.func.row_number().over(partition_by=Enrolment.session_id,
-                                      order_by=(Enrolment.waitlisted_at, Enrolment.id))
-    ranked = (sa.select(Enrolment.id, line.label("position"))
-              .where(Enrolment.session_id.in_(session_ids), Enrolment.status == EnrolmentStatus.WAITLISTED)
-              .subquery())
+    line = sa.func.row_number().over(
+        partition_by=Enrolment.session_id, order_by=(Enrolment.waitlisted_at, Enrolment.id)
+    )
+    ranked = (
+        sa.select(Enrolment.id, line.label("position"))
+        .where(Enrolment.session_id.in_(session_ids), Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .subquery()
+    )
     wanted = [e.id for e in enrolments]
     return dict(db.session.execute(sa.select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(wanted))).all())
 
 
-def cancel(actor: User, enrolment: Enrolment, *, reason: str | None = None, as_admin: bool = False,
-           notify_learner: bool = True) -> bool:
+def cancel(
+    actor: User, enrolment: Enrolment, *, reason: str | None = None, as_admin: bool = False, notify_learner: bool = True
+) -> bool:
     """Cancel an enrolment; returns False when it was already closed (cancelling twice changes nothing).
 
     A learner may cancel until the session's cancellation deadline; an admin at any time, with
@@ -184,8 +217,13 @@ def cancel(actor: User, enrolment: Enrolment, *, reason: str | None = None, as_a
     if enrolment.status not in ACTIVE:
         return False
     if not as_admin and session.cancellation_deadline <= _now():
-        raise TooLateToCancel(_("The cancellation deadline (%(date)s) has passed. Write to %(email)s to "
-                                "cancel.", date=_format(session.cancellation_deadline), email=_contact(session)))
+        raise TooLateToCancel(
+            _(
+                "The cancellation deadline (%(date)s) has passed. Write to %(email)s to cancel.",
+                date=_format(session.cancellation_deadline),
+                email=_contact(session),
+            )
+        )
     reason = (reason or "").strip() or None
     _check_reason(session, reason, as_admin)
     before = {"status": enrolment.status}
@@ -196,8 +234,7 @@ def cancel(actor: User, enrolment: Enrolment, *, reason: str | None = None, as_a
     if freed:
         session.seats_taken = session.seats_taken - 1
     db.session.flush()
-    record(actor, "enrolment.cancelled", enrolment, before=before, after={"status": enrolment.status},
-           reason=reason)
+    record(actor, "enrolment.cancelled", enrolment, before=before, after={"status": enrolment.status}, reason=reason)
     if notify_learner:
         notify(enrolment, "cancelled", reason=reason if as_admin else None)
     promote_waitlist(actor, session)
@@ -209,8 +246,12 @@ def _check_reason(session: CourseSession, reason: str | None, as_admin: bool) ->
     if reason:
         return
     if has_started(session):
-        raise ReasonRequired(_("This session has already started: give the reason for cancelling. It is "
-                               "kept in the audit log, and the learner receives it."))
+        raise ReasonRequired(
+            _(
+                "This session has already started: give the reason for cancelling. It is "
+                "kept in the audit log, and the learner receives it."
+            )
+        )
     if as_admin:
         raise ReasonRequired(_("Give the reason for cancelling: the learner receives it."))
 
@@ -231,17 +272,23 @@ def promote_waitlist(actor: User | None, session: CourseSession) -> list[Enrolme
         return promoted
     while session.seats_taken < session.capacity:
         first = db.session.scalar(
-            sa.select(Enrolment).where(Enrolment.session_id == session.id,
-                                       Enrolment.status == EnrolmentStatus.WAITLISTED)
-            .order_by(Enrolment.waitlisted_at, Enrolment.id).limit(1)
+            sa.select(Enrolment)
+            .where(Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
+            .order_by(Enrolment.waitlisted_at, Enrolment.id)
+            .limit(1)
         )
         if first is None:
             break
         first.status, first.confirmed_at = EnrolmentStatus.CONFIRMED, _now()
         session.seats_taken = session.seats_taken + 1
         db.session.flush()
-        record(actor, "enrolment.promoted", first, before={"status": EnrolmentStatus.WAITLISTED},
-               after={"status": first.status})
+        record(
+            actor,
+            "enrolment.promoted",
+            first,
+            before={"status": EnrolmentStatus.WAITLISTED},
+            after={"status": first.status},
+        )
         notify(first, "promoted")
         promoted.append(first)
     return promoted
@@ -261,8 +308,13 @@ def approve(actor: User, enrolment: Enrolment) -> None:
     _place(enrolment, session, approval=False)
     enrolment.decided_by, enrolment.decided_at = actor, _now()
     db.session.flush()
-    record(actor, "enrolment.approved", enrolment, before={"status": EnrolmentStatus.PENDING_APPROVAL},
-           after={"status": enrolment.status})
+    record(
+        actor,
+        "enrolment.approved",
+        enrolment,
+        before={"status": EnrolmentStatus.PENDING_APPROVAL},
+        after={"status": enrolment.status},
+    )
     if enrolment.status is EnrolmentStatus.CONFIRMED:
         notify(enrolment, "approved")
     else:
@@ -280,8 +332,14 @@ def reject(actor: User, enrolment: Enrolment, reason: str) -> None:
     enrolment.status = EnrolmentStatus.REJECTED
     enrolment.decided_by, enrolment.decided_at, enrolment.decision_reason = actor, _now(), reason.strip()
     db.session.flush()
-    record(actor, "enrolment.rejected", enrolment, before={"status": EnrolmentStatus.PENDING_APPROVAL},
-           after={"status": enrolment.status}, reason=reason.strip())
+    record(
+        actor,
+        "enrolment.rejected",
+        enrolment,
+        before={"status": EnrolmentStatus.PENDING_APPROVAL},
+        after={"status": enrolment.status},
+        reason=reason.strip(),
+    )
     notify(enrolment, "rejected", reason=reason.strip())
 
 
@@ -302,8 +360,11 @@ def _format(moment: datetime) -> str:
 
 def active_enrolments(session: CourseSession) -> list[Enrolment]:
     """The session's enrolments awaiting approval, confirmed or waitlisted, oldest first."""
-    query = (sa.select(Enrolment).where(Enrolment.session_id == session.id, Enrolment.status.in_(ACTIVE))
-             .order_by(Enrolment.created_at, Enrolment.id))
+    query = (
+        sa.select(Enrolment)
+        .where(Enrolment.session_id == session.id, Enrolment.status.in_(ACTIVE))
+        .order_by(Enrolment.created_at, Enrolment.id)
+    )
     return list(db.session.scalars(query))
 
 
@@ -317,8 +378,9 @@ def cancel_for_session(actor: User, session: CourseSession, reason: str) -> list
         enrolment.cancelled_at = enrolment.decided_at = now
         enrolment.decided_by = actor
         enrolment.decision_reason = reason
-        record(actor, "enrolment.cancelled", enrolment, before=before, after={"status": enrolment.status},
-               reason=reason)
+        record(
+            actor, "enrolment.cancelled", enrolment, before=before, after={"status": enrolment.status}, reason=reason
+        )
     session.seats_taken = 0
     db.session.flush()
     for enrolment in enrolments:
@@ -327,6 +389,14 @@ def cancel_for_session(actor: User, session: CourseSession, reason: str) -> list
 
 
 def _send_session_cancelled(user: User, session: CourseSession, reason: str) -> None:
-    send_email(user.email, _l("Session cancelled: %(title)s", title=session.course.title),
-               "enrolment/session_cancelled", locale=user.locale, user=user, session=session,
-               course=session.course, reason=reason, contact=current_app.config["TRAINING_OFFICE_EMAIL"])
+    send_email(
+        user.email,
+        _l("Session cancelled: %(title)s", title=session.course.title),
+        "enrolment/session_cancelled",
+        locale=user.locale,
+        user=user,
+        session=session,
+        course=session.course,
+        reason=reason,
+        contact=current_app.config["TRAINING_OFFICE_EMAIL"],
+    )

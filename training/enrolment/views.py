@@ -38,8 +38,9 @@ def enrol(session_id: int):
     form = EnrolForm()
     if form.validate_on_submit():
         try:
-            enrolment, _created = services.enrol(current_user, session, current_user,
-                                                 acknowledged=form.acknowledge.data)
+            enrolment, _created = services.enrol(
+                current_user, session, current_user, acknowledged=form.acknowledge.data
+            )
         except services.PrerequisitesNotAcknowledged as error:
             form.acknowledge.errors.append(error.message)
         except services.EnrolmentError as error:
@@ -48,21 +49,33 @@ def enrol(session_id: int):
             db.session.commit()
             flash(outcome_message(enrolment), "success")
             return redirect(url_for("enrolment.my_trainings", _anchor=f"enrolment-{enrolment.id}"))
-    return render_template("enrolment/enrol.html", session=session, course=session.course, form=form,
-                           existing=existing, now=datetime.now(UTC)), 422 if form.errors else 200
+    return render_template(
+        "enrolment/enrol.html",
+        session=session,
+        course=session.course,
+        form=form,
+        existing=existing,
+        now=datetime.now(UTC),
+    ), 422 if form.errors else 200
 
 
 def outcome_message(enrolment: Enrolment) -> str:
     """The plain answer after enrolling: confirmed, waitlisted in position N, or awaiting approval."""
     title = enrolment.session.course.title
     if enrolment.status is EnrolmentStatus.CONFIRMED:
-        return _("You are enrolled in “%(title)s”: your seat is confirmed. Your convocation is on its way "
-                 "by email.", title=title)
+        return _(
+            "You are enrolled in “%(title)s”: your seat is confirmed. Your convocation is on its way by email.",
+            title=title,
+        )
     if enrolment.status is EnrolmentStatus.WAITLISTED:
-        return _("The session is full: you are on the waitlist in position %(position)d. You will be told "
-                 "by email as soon as a seat is yours.", position=services.waitlist_position(enrolment))
-    return _("Your enrolment in “%(title)s” awaits the training office's approval. You will be told by "
-             "email.", title=title)
+        return _(
+            "The session is full: you are on the waitlist in position %(position)d. You will be told "
+            "by email as soon as a seat is yours.",
+            position=services.waitlist_position(enrolment),
+        )
+    return _(
+        "Your enrolment in “%(title)s” awaits the training office's approval. You will be told by email.", title=title
+    )
 
 
 @bp.get("/my/trainings")
@@ -72,8 +85,14 @@ def my_trainings():
     trainings = queries.my_trainings(current_user)
     positions = services.waitlist_positions(trainings.waitlisted)
     extras = extras_for([e.id for e in trainings.past])
-    return render_template("enrolment/my_trainings.html", trainings=trainings, positions=positions,
-                           extras=extras, form=CancelForm(), can_cancel=services.can_cancel)
+    return render_template(
+        "enrolment/my_trainings.html",
+        trainings=trainings,
+        positions=positions,
+        extras=extras,
+        form=CancelForm(),
+        can_cancel=services.can_cancel,
+    )
 
 
 @bp.get("/my/enrolments/<int:enrolment_id>/status")
@@ -81,8 +100,9 @@ def my_trainings():
 def enrolment_status(enrolment_id: int):
     """The enrolment's status and waitlist position, for the page to refresh itself."""
     enrolment = queries.own_enrolment(current_user, enrolment_id) or abort(404)
-    return jsonify(status=enrolment.status.value, label=enrolment.status.label,
-                   position=services.waitlist_position(enrolment))
+    return jsonify(
+        status=enrolment.status.value, label=enrolment.status.label, position=services.waitlist_position(enrolment)
+    )
 
 
 @bp.post("/my/enrolments/<int:enrolment_id>/cancel")
@@ -108,9 +128,14 @@ def convocation(enrolment_id: int):
     enrolment = queries.own_enrolment(current_user, enrolment_id) or abort(404)
     if enrolment.status is not EnrolmentStatus.CONFIRMED:
         abort(404)
-    return convocation_ics(enrolment.session), 200, {
-        "Content-Type": "text/calendar; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="convocation-{enrolment.id}.ics"'}
+    return (
+        convocation_ics(enrolment.session),
+        200,
+        {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="convocation-{enrolment.id}.ics"',
+        },
+    )
 
 
 @bp.post("/my/calendar")
@@ -134,6 +159,7 @@ def calendar_feed(token: str):
     trainings = queries.my_trainings(user)
     for enrolment in trainings.upcoming + trainings.past:
         session = enrolment.session
-        add_session_events(calendar, session.course, session,
-                           external_url("catalogue.course", slug=session.course.slug))
+        add_session_events(
+            calendar, session.course, session, external_url("catalogue.course", slug=session.course.slug)
+        )
     return calendar.to_ical(), 200, {"Content-Type": "text/calendar; charset=utf-8"}

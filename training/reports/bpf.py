@@ -101,14 +101,20 @@ def bpf_figures(year: int, now: datetime | None = None) -> BpfFigures:
     """The BPF figures of calendar `year`: five aggregate queries whatever the amount of data."""
     start, end = year_bounds(year)
     trainees, persons, hours = db.session.execute(
-        _attended_marks(start, end, sa.func.count(sa.distinct(Enrolment.user_id)))).one()
+        _attended_marks(start, end, sa.func.count(sa.distinct(Enrolment.user_id)))
+    ).one()
     by_category = _lines(_grouped(start, end, User.category), CATEGORY_LABELS, lambda c: c)
     by_track = _lines(_grouped(start, end, Course.track), TRACK_LABELS, lambda t: t)
     by_format = _lines(_grouped(start, end, Course.format), FORMAT_GROUP_LABELS, FORMAT_GROUPS.get)
     breakdowns = {"category": by_category, "track": by_track, "format": by_format}
     return BpfFigures(
-        year=year, trainees=trainees, persons=persons, hours=plain_number(hours),
-        by_category=by_category, by_track=by_track, by_format=by_format,
+        year=year,
+        trainees=trainees,
+        persons=persons,
+        hours=plain_number(hours),
+        by_category=by_category,
+        by_track=by_track,
+        by_format=by_format,
         trainers=trainer_lines(start, end, now or datetime.now(UTC)),
         checks=[_check("trainees", trainees, breakdowns), _check("hours", plain_number(hours), breakdowns)],
     )
@@ -117,16 +123,23 @@ def bpf_figures(year: int, now: datetime | None = None) -> BpfFigures:
 def _attended_marks(start: datetime, end: datetime, *columns) -> sa.Select:
     """Trainees and hours-trainees (then `columns`) over the attended half-days starting in [start, end)."""
     return (
-        sa.select(sa.func.count(sa.distinct(AttendanceMark.enrolment_id)), *columns,
-                  sa.func.coalesce(sa.func.sum(Slot.hours), 0))
+        sa.select(
+            sa.func.count(sa.distinct(AttendanceMark.enrolment_id)),
+            *columns,
+            sa.func.coalesce(sa.func.sum(Slot.hours), 0),
+        )
         .select_from(AttendanceMark)
         .join(Slot, AttendanceMark.slot_id == Slot.id)
         .join(CourseSession, AttendanceMark.session_id == CourseSession.id)
         .join(Course, CourseSession.course_id == Course.id)
         .join(Enrolment, AttendanceMark.enrolment_id == Enrolment.id)
         .join(User, Enrolment.user_id == User.id)
-        .where(AttendanceMark.status.in_(ATTENDED), CourseSession.status != SessionStatus.CANCELLED,
-               Slot.starts_at >= start, Slot.starts_at < end)
+        .where(
+            AttendanceMark.status.in_(ATTENDED),
+            CourseSession.status != SessionStatus.CANCELLED,
+            Slot.starts_at >= start,
+            Slot.starts_at < end,
+        )
     )
 
 
@@ -144,8 +157,10 @@ def _lines(rows: list[tuple], labels: dict, group) -> list[Line]:
         key = group(value)
         trainees[key] = trainees.get(key, 0) + count
         hours[key] = hours.get(key, Decimal(0)) + Decimal(total or 0)
-    return [Line(key=str(key), label=labels.get(key, str(key)), trainees=trainees[key],
-                 hours=plain_number(hours[key])) for key in trainees]
+    return [
+        Line(key=str(key), label=labels.get(key, str(key)), trainees=trainees[key], hours=plain_number(hours[key]))
+        for key in trainees
+    ]
 
 
 def _check(figure: str, total: int | Decimal, breakdowns: dict[str, list[Line]]) -> Check:
@@ -154,9 +169,14 @@ def _check(figure: str, total: int | Decimal, breakdowns: dict[str, list[Line]])
     for dimension, lines in breakdowns.items():
         summed = sum((getattr(line, figure) for line in lines), 0)
         if summed != total:
-            problems.append(_("The sum by %(dimension)s is %(sum)s, the total is %(total)s.",
-                              dimension=DIMENSIONS[dimension], sum=plain_number(summed),
-                              total=plain_number(total)))
+            problems.append(
+                _(
+                    "The sum by %(dimension)s is %(sum)s, the total is %(total)s.",
+                    dimension=DIMENSIONS[dimension],
+                    sum=plain_number(summed),
+                    total=plain_number(total),
+                )
+            )
     return Check(figure=figure, total=total, problems=problems)
 
 
@@ -168,13 +188,19 @@ def trainer_lines(start: datetime, end: datetime, now: datetime) -> list[Trainer
         .join(CourseSession, Slot.session_id == CourseSession.id)
         .join(session_trainers, session_trainers.c.session_id == CourseSession.id)
         .join(User, session_trainers.c.user_id == User.id)
-        .where(CourseSession.status != SessionStatus.CANCELLED, Slot.starts_at >= start, Slot.starts_at < end,
-               Slot.ends_at < now)
+        .where(
+            CourseSession.status != SessionStatus.CANCELLED,
+            Slot.starts_at >= start,
+            Slot.starts_at < end,
+            Slot.ends_at < now,
+        )
         .group_by(User.id, User.name)
         .order_by(User.name, User.id)
     )
-    return [TrainerLine(trainer_id=trainer_id, name=name, half_days=half_days, hours=plain_number(hours))
-            for trainer_id, name, half_days, hours in db.session.execute(query)]
+    return [
+        TrainerLine(trainer_id=trainer_id, name=name, half_days=half_days, hours=plain_number(hours))
+        for trainer_id, name, half_days, hours in db.session.execute(query)
+    ]
 
 
 def years_with_half_days() -> list[int]:

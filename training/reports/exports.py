@@ -48,8 +48,9 @@ class Scope:
             return CourseSession.id == self.session_id
         if self.course_id is not None:
             return CourseSession.course_id == self.course_id
-        return sa.and_(period_column >= paris_midnight(self.first),
-                       period_column < paris_midnight(self.last + timedelta(days=1)))
+        return sa.and_(
+            period_column >= paris_midnight(self.first), period_column < paris_midnight(self.last + timedelta(days=1))
+        )
 
 
 def _value(member) -> str:
@@ -59,17 +60,42 @@ def _value(member) -> str:
 
 # ---------------------------------------------------------------- enrolments
 
-ENROLMENT_HEADER = ("session_id", "course", "session_start", "learner", "email", "organisation", "category",
-                    "status", "enrolled_at", "confirmed_at", "cancelled_at", "decided_by", "decision_reason")
+ENROLMENT_HEADER = (
+    "session_id",
+    "course",
+    "session_start",
+    "learner",
+    "email",
+    "organisation",
+    "category",
+    "status",
+    "enrolled_at",
+    "confirmed_at",
+    "cancelled_at",
+    "decided_by",
+    "decision_reason",
+)
 
 
 def enrolment_rows(scope: Scope) -> list[tuple]:
     """Every enrolment of the scope, whatever its status, by session then learner name."""
     decider = aliased(User)
     query = (
-        sa.select(CourseSession.id, Course.title, CourseSession.starts_at, User.name, User.email, User.organisation,
-                  User.category, Enrolment.status, Enrolment.created_at, Enrolment.confirmed_at,
-                  Enrolment.cancelled_at, decider.name, Enrolment.decision_reason)
+        sa.select(
+            CourseSession.id,
+            Course.title,
+            CourseSession.starts_at,
+            User.name,
+            User.email,
+            User.organisation,
+            User.category,
+            Enrolment.status,
+            Enrolment.created_at,
+            Enrolment.confirmed_at,
+            Enrolment.cancelled_at,
+            decider.name,
+            Enrolment.decision_reason,
+        )
         .select_from(Enrolment)
         .join(CourseSession, Enrolment.session_id == CourseSession.id)
         .join(Course, CourseSession.course_id == Course.id)
@@ -78,60 +104,166 @@ def enrolment_rows(scope: Scope) -> list[tuple]:
         .where(scope.where(CourseSession.starts_at))
         .order_by(CourseSession.starts_at, CourseSession.id, User.name, Enrolment.id)
     )
-    return [(session_id, title, paris_iso(start), name, email, organisation, _value(category), _value(status),
-             paris_iso(created), paris_iso(confirmed), paris_iso(cancelled), decided_by or "", reason or "")
-            for (session_id, title, start, name, email, organisation, category, status, created, confirmed,
-                 cancelled, decided_by, reason) in db.session.execute(query)]
+    return [
+        (
+            session_id,
+            title,
+            paris_iso(start),
+            name,
+            email,
+            organisation,
+            _value(category),
+            _value(status),
+            paris_iso(created),
+            paris_iso(confirmed),
+            paris_iso(cancelled),
+            decided_by or "",
+            reason or "",
+        )
+        for (
+            session_id,
+            title,
+            start,
+            name,
+            email,
+            organisation,
+            category,
+            status,
+            created,
+            confirmed,
+            cancelled,
+            decided_by,
+            reason,
+        ) in db.session.execute(query)
+    ]
 
 
 # ---------------------------------------------------------------- attendance
 
-ATTENDANCE_HEADER = ("learner", "email", "course", "half_day_start", "half_day_end", "hours", "status", "method",
-                     "marked_by", "marked_at", "note", "signed_off_by")
+ATTENDANCE_HEADER = (
+    "learner",
+    "email",
+    "course",
+    "half_day_start",
+    "half_day_end",
+    "hours",
+    "status",
+    "method",
+    "marked_by",
+    "marked_at",
+    "note",
+    "signed_off_by",
+)
 
 
 def attendance_rows(scope: Scope) -> list[tuple]:
     """One row per confirmed enrolment and half-day of the scope, marked or not, by half-day then learner."""
     marker, signer = aliased(User), aliased(User)
     query = (
-        sa.select(User.name, User.email, Course.title, Slot.starts_at, Slot.ends_at, Slot.hours,
-                  AttendanceMark.status, AttendanceMark.method, marker.name, AttendanceMark.marked_at,
-                  AttendanceMark.note, signer.name)
+        sa.select(
+            User.name,
+            User.email,
+            Course.title,
+            Slot.starts_at,
+            Slot.ends_at,
+            Slot.hours,
+            AttendanceMark.status,
+            AttendanceMark.method,
+            marker.name,
+            AttendanceMark.marked_at,
+            AttendanceMark.note,
+            signer.name,
+        )
         .select_from(Enrolment)
         .join(User, Enrolment.user_id == User.id)
         .join(CourseSession, Enrolment.session_id == CourseSession.id)
         .join(Course, CourseSession.course_id == Course.id)
         .join(Slot, Slot.session_id == CourseSession.id)
-        .outerjoin(AttendanceMark, sa.and_(AttendanceMark.enrolment_id == Enrolment.id,
-                                           AttendanceMark.slot_id == Slot.id))
+        .outerjoin(
+            AttendanceMark, sa.and_(AttendanceMark.enrolment_id == Enrolment.id, AttendanceMark.slot_id == Slot.id)
+        )
         .outerjoin(marker, AttendanceMark.marked_by_id == marker.id)
         .outerjoin(SlotSignoff, SlotSignoff.slot_id == Slot.id)
         .outerjoin(signer, SlotSignoff.signed_by_id == signer.id)
         .where(Enrolment.status == EnrolmentStatus.CONFIRMED, scope.where(Slot.starts_at))
         .order_by(Slot.starts_at, Slot.id, User.name, Enrolment.id)
     )
-    return [(name, email, title, paris_iso(start), paris_iso(end), plain_number(hours), _value(status),
-             _value(method), marked_by or "", paris_iso(marked_at), note or "", signed_by or "")
-            for (name, email, title, start, end, hours, status, method, marked_by, marked_at, note,
-                 signed_by) in db.session.execute(query)]
+    return [
+        (
+            name,
+            email,
+            title,
+            paris_iso(start),
+            paris_iso(end),
+            plain_number(hours),
+            _value(status),
+            _value(method),
+            marked_by or "",
+            paris_iso(marked_at),
+            note or "",
+            signed_by or "",
+        )
+        for (
+            name,
+            email,
+            title,
+            start,
+            end,
+            hours,
+            status,
+            method,
+            marked_by,
+            marked_at,
+            note,
+            signed_by,
+        ) in db.session.execute(query)
+    ]
 
 
 # ---------------------------------------------------------------- certificates
 
-CERTIFICATE_HEADER = ("serial", "code", "learner", "email", "course", "course_version", "session_start",
-                      "version", "status", "hours_attended", "hours_scheduled", "issued_at", "issued_by",
-                      "revoked_at", "revocation_reason", "sha256")
+CERTIFICATE_HEADER = (
+    "serial",
+    "code",
+    "learner",
+    "email",
+    "course",
+    "course_version",
+    "session_start",
+    "version",
+    "status",
+    "hours_attended",
+    "hours_scheduled",
+    "issued_at",
+    "issued_by",
+    "revoked_at",
+    "revocation_reason",
+    "sha256",
+)
 
 
 def certificate_rows(scope: Scope) -> list[tuple]:
     """Every certificate version of the scope (valid, superseded or revoked), by issue time."""
     learner, issuer = aliased(User), aliased(User)
     query = (
-        sa.select(Certificate.serial, Certificate.code, learner.name, learner.email, Course.title,
-                  Certificate.course_version,
-                  CourseSession.starts_at, Certificate.version, Certificate.status, Certificate.hours_attended,
-                  Certificate.hours_scheduled, Certificate.issued_at, issuer.name, Certificate.revoked_at,
-                  Certificate.revocation_reason, Certificate.sha256)
+        sa.select(
+            Certificate.serial,
+            Certificate.code,
+            learner.name,
+            learner.email,
+            Course.title,
+            Certificate.course_version,
+            CourseSession.starts_at,
+            Certificate.version,
+            Certificate.status,
+            Certificate.hours_attended,
+            Certificate.hours_scheduled,
+            Certificate.issued_at,
+            issuer.name,
+            Certificate.revoked_at,
+            Certificate.revocation_reason,
+            Certificate.sha256,
+        )
         .select_from(Certificate)
         .join(Enrolment, Certificate.enrolment_id == Enrolment.id)
         .join(learner, Enrolment.user_id == learner.id)
@@ -141,11 +273,44 @@ def certificate_rows(scope: Scope) -> list[tuple]:
         .where(scope.where(Certificate.issued_at))
         .order_by(Certificate.issued_at, Certificate.id)
     )
-    return [(serial, code, name, email, title, course_version, paris_iso(start), version, _value(status),
-             plain_number(attended), plain_number(scheduled), paris_iso(issued), issued_by, paris_iso(revoked),
-             reason or "", sha256)
-            for (serial, code, name, email, title, course_version, start, version, status, attended, scheduled,
-                 issued, issued_by, revoked, reason, sha256) in db.session.execute(query)]
+    return [
+        (
+            serial,
+            code,
+            name,
+            email,
+            title,
+            course_version,
+            paris_iso(start),
+            version,
+            _value(status),
+            plain_number(attended),
+            plain_number(scheduled),
+            paris_iso(issued),
+            issued_by,
+            paris_iso(revoked),
+            reason or "",
+            sha256,
+        )
+        for (
+            serial,
+            code,
+            name,
+            email,
+            title,
+            course_version,
+            start,
+            version,
+            status,
+            attended,
+            scheduled,
+            issued,
+            issued_by,
+            revoked,
+            reason,
+            sha256,
+        ) in db.session.execute(query)
+    ]
 
 
 EXPORTS: dict[str, tuple[tuple[str, ...], Callable[[Scope], list[tuple]]]] = {

@@ -37,5 +37,8 @@ def satisfaction(course_id: int) -> dict:
     count, mean, satisfied = db.session.execute(query).one()
     if not count:
         return {}
-    return {"survey_responses": count, "satisfaction_mean": round(float(mean), 1),
-            "satisfaction_rate": satisfaction_rate(count, satisfied)}
+    return {
+        "survey_responses": count,
+        "satisfaction_mean": round(float(mean), 1),
+        "satisfaction_rate": satisfaction_rate(count, satisfied),
+    }

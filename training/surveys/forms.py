@@ -35,9 +35,14 @@ def rating_field(question) -> RadioField:
     """A required 1-to-5 rating; anything else (missing, 0, 6, text) gets the same plain message."""
     # Lazy labels: the choices are built once, at import, but read in each request's language.
     choices = [SelectChoice(n, LazyString(lambda n=n, label=label: f"{n} · {label}")) for n, label in SCALE.items()]
-    return RadioField(question, coerce=int, choices=choices,
-                      validators=[InputRequired(message=CHOOSE_A_RATING)],
-                      invalid_value_message=CHOOSE_A_RATING, invalid_choice_message=CHOOSE_A_RATING)
+    return RadioField(
+        question,
+        coerce=int,
+        choices=choices,
+        validators=[InputRequired(message=CHOOSE_A_RATING)],
+        invalid_value_message=CHOOSE_A_RATING,
+        invalid_choice_message=CHOOSE_A_RATING,
+    )
 
 
 class SurveyForm(FlaskForm):
@@ -48,9 +53,11 @@ class SurveyForm(FlaskForm):
     comment = TextAreaField(
         _l("Anything you would like to add? (optional)"),
         description=_l("What worked, what to improve. At most %(max)d characters.", max=COMMENT_MAX),
-        validators=[Length(max=COMMENT_MAX,
-                           message=_l("The comment is limited to %(max)d characters.", max=COMMENT_MAX))],
-        render_kw={"maxlength": COMMENT_MAX, "rows": 5})
+        validators=[
+            Length(max=COMMENT_MAX, message=_l("The comment is limited to %(max)d characters.", max=COMMENT_MAX))
+        ],
+        render_kw={"maxlength": COMMENT_MAX, "rows": 5},
+    )
     submit = SubmitField(_l("Send my answers"))
 
     def ratings(self) -> dict[str, int]:

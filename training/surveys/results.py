@@ -55,24 +55,36 @@ class Results:
 
 
 def _responses(condition):
-    return (sa.select().select_from(SurveyResponse)
-            .join(Enrolment, SurveyResponse.enrolment_id == Enrolment.id)
-            .join(CourseSession, Enrolment.session_id == CourseSession.id).where(condition))
+    return (
+        sa.select()
+        .select_from(SurveyResponse)
+        .join(Enrolment, SurveyResponse.enrolment_id == Enrolment.id)
+        .join(CourseSession, Enrolment.session_id == CourseSession.id)
+        .where(condition)
+    )
 
 
 def _asked(condition, keys: list):
     """SQL: learners asked, i.e. sent the invitation or answered from "My trainings" before it left."""
     asked = sa.union(sa.select(SurveyInvitation.enrolment_id), sa.select(SurveyResponse.enrolment_id)).subquery()
-    return (sa.select(*keys, sa.func.count()).select_from(asked)
-            .join(Enrolment, Enrolment.id == asked.c.enrolment_id)
-            .join(CourseSession, Enrolment.session_id == CourseSession.id).where(condition).group_by(*keys))
+    return (
+        sa.select(*keys, sa.func.count())
+        .select_from(asked)
+        .join(Enrolment, Enrolment.id == asked.c.enrolment_id)
+        .join(CourseSession, Enrolment.session_id == CourseSession.id)
+        .where(condition)
+        .group_by(*keys)
+    )
 
 
 def _answers(condition, keys: list):
     """SQL: number of answers, mean of each question, number of satisfied answers."""
     means = (sa.func.avg(getattr(SurveyResponse, name)) for name in RATING_FIELDS)
-    return _responses(condition).add_columns(*keys, sa.func.count(SurveyResponse.id), *means,
-                                             satisfied_count()).group_by(*keys)
+    return (
+        _responses(condition)
+        .add_columns(*keys, sa.func.count(SurveyResponse.id), *means, satisfied_count())
+        .group_by(*keys)
+    )
 
 
 def _summaries(condition, grouped: bool) -> dict[tuple, Summary]:
@@ -80,26 +92,34 @@ def _summaries(condition, grouped: bool) -> dict[tuple, Summary]:
     keys = [CourseSession.id] if grouped else []
     summaries: dict[tuple, Summary] = defaultdict(Summary)
     for row in db.session.execute(_asked(condition, keys)):
-        summaries[tuple(row[:len(keys)])].invited = row[-1]
+        summaries[tuple(row[: len(keys)])].invited = row[-1]
     for row in db.session.execute(_answers(condition, keys)):
-        count, *means, satisfied = row[len(keys):]
-        summary = summaries[tuple(row[:len(keys)])]
+        count, *means, satisfied = row[len(keys) :]
+        summary = summaries[tuple(row[: len(keys)])]
         summary.answered, summary.satisfaction_rate = count, satisfaction_rate(count, satisfied)
-        summary.means = {name: None if mean is None else round(float(mean), 1)
-                         for name, mean in zip(RATING_FIELDS, means, strict=True)}
+        summary.means = {
+            name: None if mean is None else round(float(mean), 1)
+            for name, mean in zip(RATING_FIELDS, means, strict=True)
+        }
     return summaries
 
 
 def _distribution(condition) -> list[tuple[int, int]]:
-    counts = dict(db.session.execute(_responses(condition).add_columns(
-        SurveyResponse.overall, sa.func.count()).group_by(SurveyResponse.overall)).all())
+    counts = dict(
+        db.session.execute(
+            _responses(condition).add_columns(SurveyResponse.overall, sa.func.count()).group_by(SurveyResponse.overall)
+        ).all()
+    )
     return [(rating, counts.get(rating, 0)) for rating in RATINGS]
 
 
 def _comments(condition) -> list[Comment]:
-    rows = db.session.execute(_responses(condition).add_columns(
-        SurveyResponse.submitted_at, SurveyResponse.comment, CourseSession.id)
-        .where(SurveyResponse.comment != "").order_by(SurveyResponse.submitted_at.desc())).all()
+    rows = db.session.execute(
+        _responses(condition)
+        .add_columns(SurveyResponse.submitted_at, SurveyResponse.comment, CourseSession.id)
+        .where(SurveyResponse.comment != "")
+        .order_by(SurveyResponse.submitted_at.desc())
+    ).all()
     return [Comment(*row) for row in rows]
 
 
@@ -117,11 +137,19 @@ def for_course(course: Course, now: datetime | None = None) -> Results:
     """The same over every session of the course, with a line per held session that has ended."""
     now = now or datetime.now(UTC)
     results = _results(CourseSession.course_id == course.id)
-    per_session = {key[0]: summary for key, summary in
-                   _summaries(CourseSession.course_id == course.id, grouped=True).items()}
-    sessions = db.session.scalars(sa.select(CourseSession).where(
-        CourseSession.course_id == course.id,
-        sa.or_(sa.and_(CourseSession.status == SessionStatus.SCHEDULED, CourseSession.ends_at <= now),
-               CourseSession.id.in_(list(per_session)))).order_by(CourseSession.starts_at.desc())).all()
+    per_session = {
+        key[0]: summary for key, summary in _summaries(CourseSession.course_id == course.id, grouped=True).items()
+    }
+    sessions = db.session.scalars(
+        sa.select(CourseSession)
+        .where(
+            CourseSession.course_id == course.id,
+            sa.or_(
+                sa.and_(CourseSession.status == SessionStatus.SCHEDULED, CourseSession.ends_at <= now),
+                CourseSession.id.in_(list(per_session)),
+            ),
+        )
+        .order_by(CourseSession.starts_at.desc())
+    ).all()
     results.sessions = [(session, per_session.get(session.id, Summary())) for session in sessions]
     return results

@@ -71,17 +71,25 @@ def _attended(enrolment_id):
 
 def _surveyed(now: datetime) -> tuple:
     """SQL conditions on Enrolment and CourseSession: a confirmed seat in a held session that has ended."""
-    return (Enrolment.status == EnrolmentStatus.CONFIRMED, CourseSession.status == SessionStatus.SCHEDULED,
-            CourseSession.ends_at <= now)
+    return (
+        Enrolment.status == EnrolmentStatus.CONFIRMED,
+        CourseSession.status == SessionStatus.SCHEDULED,
+        CourseSession.ends_at <= now,
+    )
 
 
 def to_invite(now: datetime) -> list[Enrolment]:
     """The enrolments that should get the survey now and have had neither invitation nor answer."""
     query = (
-        sa.select(Enrolment).join(CourseSession, Enrolment.session_id == CourseSession.id)
-        .where(*_surveyed(now), CourseSession.ends_at > now - INVITE_WINDOW, _attended(Enrolment.id),
-               ~sa.exists().where(SurveyInvitation.enrolment_id == Enrolment.id),
-               ~sa.exists().where(SurveyResponse.enrolment_id == Enrolment.id))
+        sa.select(Enrolment)
+        .join(CourseSession, Enrolment.session_id == CourseSession.id)
+        .where(
+            *_surveyed(now),
+            CourseSession.ends_at > now - INVITE_WINDOW,
+            _attended(Enrolment.id),
+            ~sa.exists().where(SurveyInvitation.enrolment_id == Enrolment.id),
+            ~sa.exists().where(SurveyResponse.enrolment_id == Enrolment.id),
+        )
         .order_by(CourseSession.ends_at, Enrolment.id)
         .options(selectinload(Enrolment.user), selectinload(Enrolment.session).selectinload(CourseSession.course))
     )
@@ -102,9 +110,16 @@ def _invite(enrolment: Enrolment) -> bool:
     except sa.exc.IntegrityError:
         return False
     user, session = enrolment.user, enrolment.session
-    send_email(user.email, _l("Your opinion on “%(title)s”", title=session.course.title), "surveys/invitation",
-               locale=user.locale, user=user, session=session, course=session.course,
-               survey_url=external_url("surveys.answer", enrolment_id=enrolment.id))
+    send_email(
+        user.email,
+        _l("Your opinion on “%(title)s”", title=session.course.title),
+        "surveys/invitation",
+        locale=user.locale,
+        user=user,
+        session=session,
+        course=session.course,
+        survey_url=external_url("surveys.answer", enrolment_id=enrolment.id),
+    )
     record(None, "survey.invited", enrolment, after={"to": user.email})
     return True
 
@@ -131,19 +146,27 @@ def state(enrolment: Enrolment, now: datetime | None = None) -> SurveyState:
 
 def refusal(current: SurveyState) -> SurveyError | None:
     """The error that answering meets in this state; None while the survey is open."""
-    errors = {SurveyState.ANSWERED: AlreadyAnswered, SurveyState.NOT_OPEN_YET: NotOpenYet,
-              SurveyState.NOT_ATTENDED: NotSurveyed, SurveyState.UNAVAILABLE: NotSurveyed}
+    errors = {
+        SurveyState.ANSWERED: AlreadyAnswered,
+        SurveyState.NOT_OPEN_YET: NotOpenYet,
+        SurveyState.NOT_ATTENDED: NotSurveyed,
+        SurveyState.UNAVAILABLE: NotSurveyed,
+    }
     return errors[current]() if current in errors else None
 
 
-def answer(actor, enrolment: Enrolment, ratings: dict[str, int], comment: str = "",
-           now: datetime | None = None) -> SurveyResponse:
+def answer(
+    actor, enrolment: Enrolment, ratings: dict[str, int], comment: str = "", now: datetime | None = None
+) -> SurveyResponse:
     """Store the learner's answers once; AlreadyAnswered on a second try, even a simultaneous one."""
     error = refusal(state(enrolment, now))
     if error is not None:
         raise error
-    response = SurveyResponse(enrolment_id=enrolment.id, comment=(comment or "").strip()[:COMMENT_MAX],
-                              **{field: ratings[field] for field in RATING_FIELDS})
+    response = SurveyResponse(
+        enrolment_id=enrolment.id,
+        comment=(comment or "").strip()[:COMMENT_MAX],
+        **{field: ratings[field] for field in RATING_FIELDS},
+    )
     try:
         with db.session.begin_nested():  # the unique enrolment_id settles a double submit
             db.session.add(response)
@@ -165,7 +188,8 @@ def survey_links(enrolment_ids: list[int], now: datetime | None = None) -> dict[
         sa.select(Enrolment.id, SurveyResponse.id.is_not(None), _attended(Enrolment.id))
         .join(CourseSession, Enrolment.session_id == CourseSession.id)
         .outerjoin(SurveyResponse, SurveyResponse.enrolment_id == Enrolment.id)
-        .where(Enrolment.id.in_(enrolment_ids), *_surveyed(now))).all()
+        .where(Enrolment.id.in_(enrolment_ids), *_surveyed(now))
+    ).all()
     links: dict[int, dict] = {}
     for enrolment_id, answered, attended in rows:
         if answered:

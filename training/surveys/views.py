@@ -20,6 +20,7 @@ from training.surveys.services import SurveyState
 
 bp = Blueprint("surveys", __name__)
 
+
 @bp.route("/my/enrolments/<int:enrolment_id>/survey", methods=["GET", "POST"])
 @login_required
 def answer(enrolment_id: int):
@@ -46,13 +47,22 @@ def answer(enrolment_id: int):
     return _survey_page(enrolment, state, form, status=status)
 
 
-def _survey_page(enrolment: Enrolment, state: SurveyState, form: SurveyForm, notice: str | None = None,
-                 status: int = 200):
+def _survey_page(
+    enrolment: Enrolment, state: SurveyState, form: SurveyForm, notice: str | None = None, status: int = 200
+):
     response = services.response_for(enrolment) if state is SurveyState.ANSWERED else None
-    return render_template("surveys/answer.html", enrolment=enrolment, session=enrolment.session,
-                           course=enrolment.session.course, state=state.value, form=form, response=response,
-                           notice=notice, questions=[getattr(form, name) for name in QUESTION_NAMES],
-                           scale=SCALE), status
+    return render_template(
+        "surveys/answer.html",
+        enrolment=enrolment,
+        session=enrolment.session,
+        course=enrolment.session.course,
+        state=state.value,
+        form=form,
+        response=response,
+        notice=notice,
+        questions=[getattr(form, name) for name in QUESTION_NAMES],
+        scale=SCALE,
+    ), status
 
 
 @bp.get("/admin/sessions/<int:session_id>/satisfaction")
@@ -60,9 +70,15 @@ def _survey_page(enrolment: Enrolment, state: SurveyState, form: SurveyForm, not
 def session_results(session_id: int):
     """A session's survey results: invitations, answers, means, distribution and comments, without names."""
     session = db.get_or_404(CourseSession, session_id)
-    return render_template("surveys/session_results.html", session=session, course=session.course,
-                           results=results.for_session(session), questions=QUESTION_NAMES, scale=SCALE,
-                           now=datetime.now(UTC))
+    return render_template(
+        "surveys/session_results.html",
+        session=session,
+        course=session.course,
+        results=results.for_session(session),
+        questions=QUESTION_NAMES,
+        scale=SCALE,
+        now=datetime.now(UTC),
+    )
 
 
 @bp.get("/admin/courses/<int:course_id>/satisfaction")
@@ -71,6 +87,11 @@ def course_results(course_id: int):
     """A course's survey results over all its sessions, with a line per session."""
     course = db.get_or_404(Course, course_id)
     course_results = results.for_course(course)
-    return render_template("surveys/course_results.html", course=course, results=course_results,
-                           sessions={s.id: s for s, _summary in course_results.sessions},
-                           questions=QUESTION_NAMES, scale=SCALE)
+    return render_template(
+        "surveys/course_results.html",
+        course=course,
+        results=course_results,
+        sessions={s.id: s for s, _summary in course_results.sessions},
+        questions=QUESTION_NAMES,
+        scale=SCALE,
+    )
