@@ -67,29 +67,32 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET") or _control_dir:
 # (training/logging.py); request_id is the app's X-Request-ID, which nginx sets.
 accesslog = "-"
 errorlog = "-"
-access_log_format = json.dumps({
-    "time": "%(iso_time)s",
-    "remote": "%(h)s",
-    "forwarded_for": "%({x-forwarded-for}i)s",
-    "method": "%(m)s",
-    "path": "%(U)s",
-    "query": "%(q)s",
-    "status": "%(s)s",
-    "bytes": "%(b)s",
-    "duration_ms": "%(M)s",
-    "referer": "%(f)s",
-    "user_agent": "%(a)s",
-    "request_id": "%({x-request-id}o)s",
-    "pid": "%(pid)s",
-})
+access_log_format = json.dumps(
+    {
+        "time": "%(iso_time)s",
+        "remote": "%(h)s",
+        "forwarded_for": "%({x-forwarded-for}i)s",
+        "method": "%(m)s",
+        "path": "%(U)s",
+        "query": "%(q)s",
+        "status": "%(s)s",
+        "bytes": "%(b)s",
+        "duration_ms": "%(M)s",
+        "referer": "%(f)s",
+        "user_agent": "%(a)s",
+        "request_id": "%({x-request-id}o)s",
+        "pid": "%(pid)s",
+    }
+)
 
 
 class _JsonAtoms(SafeAtoms):
     """The access log's values escaped for JSON (SafeAtoms escapes only double quotes)."""
 
     def __init__(self, atoms):
-        dict.__init__(self, {key: json.dumps(value)[1:-1] if isinstance(value, str) else value
-                             for key, value in atoms.items()})
+        dict.__init__(
+            self, {key: json.dumps(value)[1:-1] if isinstance(value, str) else value for key, value in atoms.items()}
+        )
 
 
 class JsonAccessLogger(Logger):
