@@ -100,8 +100,9 @@ $(TRANSLATIONS)/%.mo: $(TRANSLATIONS)/%.po | $(STAMP)
 
 # After changing strings in the code: refresh the template and each catalogue, then translate
 # the new entries (and review the fuzzy ones); tests/i18n fails until every one is translated.
+# --ignore-dirs: Babel skips folders named _* by default, which would leave out templates/_macros.
 messages: $(DEV_STAMP)
-	$(PYBABEL) extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-wrap --sort-by-file \
+	$(PYBABEL) extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) --no-wrap --sort-by-file --ignore-dirs '.*' \
 	    --project "GenoTher Training" --copyright-holder GenoTher \
 	    --msgid-bugs-address formation@genother.example -o $(TRANSLATIONS)/messages.pot .
 	$(PYBABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete

@@ -37,6 +37,8 @@ def extracted_catalogue() -> Catalog:
         options_map,
         keywords=babel_keywords(),
         strip_comment_tags=True,
+        # As the Makefile's --ignore-dirs: Babel would skip templates/_macros (it skips _* folders).
+        directory_filter=lambda path: not Path(path).name.startswith("."),
     ):
         catalogue.add(message, None, [(path, line)], auto_comments=comments, context=context)
     return catalogue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
@@ -191,6 +192,19 @@ class CataloguePage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.query.per_page))
+
+    @property
+    def page(self) -> int:
+        """This page's number (with `pages` and `iter_pages`, what the pager macro reads)."""
+        return self.query.page
+
+    def iter_pages(self) -> Iterator[int | None]:
+        """The page numbers to link to: the first, the last and two each side of this one; None for a gap."""
+        for number in range(1, self.pages + 1):
+            if number in (1, self.pages) or abs(number - self.page) <= 2:
+                yield number
+            elif abs(number - self.page) == 3:
+                yield None
 
 
 def search_catalogue(query: CatalogueQuery, now: datetime | None = None) -> CataloguePage:
