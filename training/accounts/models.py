@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from training.enums import LabelledEnum, labels
-from training.extensions import db, enum_type, utcnow
+from training.extensions import Model, enum_type, utcnow
 
 
 class Role(LabelledEnum):
@@ -47,7 +47,7 @@ CATEGORY_LABELS = labels(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person: learner, trainer, admin, or several of these."""
 
     __tablename__ = "users"
@@ -124,7 +124,7 @@ class User(UserMixin, db.Model):
         return self.has_role(Role.TRAINER)
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role held by one user."""
 
     __tablename__ = "user_roles"
@@ -136,7 +136,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser: ended by signing out, from the profile, by "sign out everywhere",
     a password change or reset, or deactivation. Only a hash of its key is stored."""
 
@@ -155,7 +155,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
