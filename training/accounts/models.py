@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -87,6 +88,8 @@ class User(UserMixin, Model):
         return self.is_active_account
 
     # The secret key of the server-side session this object was loaded for (or signed in with).
+    if TYPE_CHECKING:  # declared apart: SQLAlchemy would take an annotated attribute for a column
+        session_key: str | None
     session_key = None  # a plain attribute, not a column
 
     def get_id(self) -> str:
@@ -98,9 +101,14 @@ class User(UserMixin, Model):
         return f"{self.id}:{self.session_key or ''}"
 
     # Passwords
+    @staticmethod
+    def hash_password(password: str) -> str:
+        """A scrypt hash of `password` (Werkzeug's default method), as `password_hash` holds it."""
+        return generate_password_hash(password, method="scrypt")
+
     def set_password(self, password: str) -> None:
-        """Store a scrypt hash of `password` (Werkzeug's default method)."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Store a scrypt hash of `password`."""
+        self.password_hash = self.hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """Whether `password` matches; always False for an account with no password yet."""
