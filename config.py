@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -19,6 +20,14 @@ ENVIRONMENTS = ("development", "test", "production")
 
 class ConfigError(RuntimeError):
     """A required setting is missing or wrong; the message names the variable."""
+
+
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: str | None) -> str | None: ...
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -52,8 +61,13 @@ def environment_name() -> str:
 
 def _trusted_hosts(production: bool) -> list[str] | None:
     hosts = [host.strip() for host in _env("TRUSTED_HOSTS", "").split(",") if host.strip()]
-    if not hosts and production and _env("BASE_URL"):
-        hosts = [urlsplit(_env("BASE_URL")).hostname]
+    base_url = _env("BASE_URL")
+    if not hosts and production and base_url:
+        host = urlsplit(base_url).hostname
+        if host is None:
+            # A None among the trusted hosts would make Werkzeug fail on every request.
+            raise ConfigError(f"BASE_URL must be an absolute URL such as https://training.example, not {base_url!r}")
+        hosts = [host]
     return hosts or None
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Final
 
 import click
 import sqlalchemy as sa
@@ -47,7 +48,7 @@ from training.timezones import PARIS
 
 HALF_DAYS = ((time(9, 0), time(12, 30)), (time(13, 30), time(17, 0)))
 SLOT_HOURS = Decimal("3.5")
-TEXT_FIELDS = ("title", "summary", "objectives", "prerequisites", "audience", "teaching_methods", "assessment")
+TEXT_FIELDS: Final = ("title", "summary", "objectives", "prerequisites", "audience", "teaching_methods", "assessment")
 COUNTED = (User, Course, CourseSession, Slot, Enrolment, AttendanceMark, SlotSignoff, SurveyResponse)
 SPECS = {spec["slug"]: spec for spec in data.COURSES}
 
@@ -99,7 +100,7 @@ def issue_demo_certificates(now: datetime) -> int:
     """Certificates for every ended session but the last, which is left for the admin to issue."""
     from training.certificates.services import issue_pending
 
-    admin = db.session.scalar(sa.select(User).where(User.email == data.ADMIN[1]))
+    admin = db.session.scalars(sa.select(User).where(User.email == data.ADMIN[1])).one()
     ended = db.session.scalars(
         sa.select(CourseSession)
         .where(CourseSession.ends_at < now, CourseSession.status == SessionStatus.SCHEDULED)
@@ -141,7 +142,7 @@ def seed_demo(now: datetime) -> dict[str, int]:
     _add_signoffs(demo)
     _add_surveys(demo)
     db.session.flush()
-    counts = {m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in COUNTED}
+    counts = {m.__tablename__: db.session.scalars(sa.select(sa.func.count()).select_from(m)).one() for m in COUNTED}
     record(None, "demo.seed", object_type="system", object_id="demo", after=counts)
     return counts
 
@@ -159,9 +160,7 @@ def _add_people(demo: Demo) -> None:
 
 def _password_hash(password: str) -> str:
     """A scrypt hash of `password`, computed once and shared by every account of a role."""
-    probe = User()
-    probe.set_password(password)
-    return probe.password_hash
+    return User.hash_password(password)
 
 
 def _add_user(demo: Demo, row: tuple[str, ...], role: Role, password_hash: str) -> User:
@@ -183,7 +182,7 @@ def _add_user(demo: Demo, row: tuple[str, ...], role: Role, password_hash: str) 
     return user
 
 
-def _add_course(demo: Demo, spec: dict) -> Course:
+def _add_course(demo: Demo, spec: data.CourseSpec) -> Course:
     """A course with every Qualiopi programme field filled in its own language."""
     language = spec["language"]
     created = demo.now - timedelta(days=450)
@@ -263,7 +262,7 @@ def _session_days(today: date, when, n_days: int) -> list[date]:
 
 def _weekdays_from(day: date, count: int) -> list[date]:
     """`count` consecutive Monday-to-Friday days, from `day` or the next weekday after it."""
-    days = []
+    days: list[date] = []
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)
@@ -274,7 +273,11 @@ def _weekdays_from(day: date, count: int) -> list[date]:
 def _slot_times(days: list[date], n_slots: int) -> list[tuple[datetime, datetime]]:
     """The first `n_slots` half-days of `days`, in Paris local time, converted to UTC."""
     halves = [(day, half) for day in days for half in HALF_DAYS][:n_slots]
-    return [tuple(datetime.combine(day, at, tzinfo=PARIS).astimezone(UTC) for at in half) for day, half in halves]
+
+    def utc(day: date, at: time) -> datetime:
+        return datetime.combine(day, at, tzinfo=PARIS).astimezone(UTC)
+
+    return [(utc(day, start), utc(day, end)) for day, (start, end) in halves]
 
 
 def _overlaps(times: list[tuple[datetime, datetime]], others: list[tuple[datetime, datetime]]) -> bool:
@@ -480,7 +483,7 @@ def _add_signatures(demo: Demo) -> None:
         if not mark.status.counts_as_attended or rng.random() < 0.1:
             continue
         learner, drawn = mark.enrolment.user, rng.random() < 0.8
-        fields = {
+        fields: signatures.SignatureFields = {
             "signer_id": learner.id,
             "signer_name": learner.name,
             "signed_at": mark.marked_at,

@@ -6,6 +6,32 @@ day the command runs, so the demo always has past, running and future sessions.
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
+
+class CourseSpec(TypedDict):
+    """A demo course: the `Course` fields as text, then the demo's place key and trainer keys."""
+
+    slug: str
+    title: str
+    track: str
+    level: str
+    language: str
+    format: str
+    hours: str
+    price: str
+    place: str
+    trainers: list[str]
+    summary: str
+    objectives: str
+    prerequisites: str
+    audience: str
+    teaching_methods: str
+    assessment: str
+    what_to_bring: NotRequired[str]
+    status: NotRequired[str]
+
+
 # One shared password per role, printed by the command: demo accounts only.
 PASSWORDS = {"admin": "demo-admin-2026", "trainer": "demo-trainer-2026", "learner": "demo-learner-2026"}
 
@@ -175,7 +201,7 @@ SESSIONS = [
 
 # Every course: the Qualiopi programme fields, in the course's language, plus the demo's
 # place, trainers (preferred first) and what learners should bring.
-COURSES = [
+COURSES: list[CourseSpec] = [
     {
         "slug": "therapie-genique-vecteurs-aav",
         "title": "Thérapie génique : conception de vecteurs AAV",

@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -82,9 +83,22 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+    if TYPE_CHECKING:
+        # Every model maps a table (SQLAlchemy types `__table__` as any FROM clause).
+        __table__: ClassVar[sa.Table]
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base of every model. At run time it is `db.Model`, the class Flask-SQLAlchemy builds from
+# `Base` (same registry and metadata, plus its table naming and session bindings). A type checker
+# cannot subclass an attribute set at run time (https://github.com/python/mypy/issues/8603), so
+# it is shown `Base`, whose mapping features `db.Model` has.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -12,6 +12,7 @@ import functools
 import io
 import mimetypes
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import DataHandler, Request, url2pathname
@@ -21,6 +22,8 @@ from flask import current_app, render_template
 
 def _static_root() -> Path:
     """The app's static folder, symlinks resolved."""
+    if current_app.static_folder is None:
+        raise RuntimeError("PDF documents need the app's static folder")
     return Path(current_app.static_folder).resolve()
 
 
@@ -35,7 +38,7 @@ def _static_path(url: str) -> Path:
         raise ValueError(f"refused URL (only the app's static files are served): {url[:200]}")
     root = _static_root()
     candidate = Path(path).resolve()
-    prefix = current_app.static_url_path.rstrip("/") + "/"
+    prefix = (current_app.static_url_path or "").rstrip("/") + "/"
     if not candidate.is_relative_to(root) and path.startswith(prefix):
         # "/static/css/app.css" as url_for("static", ...) writes it, joined to the file:// base URL.
         candidate = (root / path[len(prefix) :]).resolve()
@@ -77,7 +80,7 @@ def _fetcher_class() -> type:
     return SafeURLFetcher
 
 
-def render_pdf(template: str, data: dict, *, stylesheets: list[str] = (), pdf_variant: str | None = None) -> bytes:
+def render_pdf(template: str, data: dict, *, stylesheets: Sequence[str] = (), pdf_variant: str | None = None) -> bytes:
     """Render `template` fed the plain dict `data` (its keys become template variables) to PDF bytes.
 
     Relative links in the template, and the `stylesheets` paths, are relative to the static
@@ -119,8 +122,8 @@ def split_pdf(pdf: bytes, documents: list[dict], *, pdf_variant: str | None = No
     reader = PdfReader(io.BytesIO(pdf))
     if len(reader.pages) != len(documents):
         raise ValueError(f"{len(reader.pages)} pages for {len(documents)} documents: one page each expected")
-    producer = (reader.metadata or {}).get("/Producer")
-    output_intents = reader.trailer["/Root"].get("/OutputIntents")
+    producer = reader.metadata.producer if reader.metadata else None
+    output_intents = reader.root_object.get("/OutputIntents")
     return [
         _one_page_pdf(page, info, producer, output_intents, pdf_variant)
         for page, info in zip(reader.pages, documents, strict=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery, Task
 from flask import Flask
 
 
-def init_app(app: Flask) -> Celery:
+def init_app(app: Flask) -> Celery[Any]:
     """Create the Celery app bound to `app`; every task runs inside an app context."""
 
     class FlaskTask(Task):

@@ -33,6 +33,16 @@ def test_production_starts_with_both_and_secures_cookies(monkeypatch):
     assert config["MAIL_BACKEND"] == "smtp"
 
 
+def test_production_refuses_a_base_url_without_a_host(monkeypatch):
+    # Its host would be None among the trusted hosts, and every request would fail with a 500.
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/training")
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    monkeypatch.setenv("BASE_URL", "formation.genother.example")
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        load_config("production")
+
+
 def test_development_defaults_to_sqlite_in_instance(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     config = load_config("development")

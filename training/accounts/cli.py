@@ -109,7 +109,9 @@ def read_import_file(path: Path) -> tuple[list[ImportRow], list[str]]:
     missing = [c for c in IMPORT_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         return [], [f"line 1: missing column(s): {', '.join(missing)}"]
-    rows, problems, seen = [], [], {}
+    rows: list[ImportRow] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for line, raw in enumerate(reader, start=2):
         row, row_problems = _check_row(line, raw, seen)
         problems.extend(row_problems)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from training.enums import LabelledEnum, labels
-from training.extensions import db, enum_type, utcnow
+from training.extensions import Model, enum_type, utcnow
 
 
 class Role(LabelledEnum):
@@ -47,7 +48,7 @@ CATEGORY_LABELS = labels(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person: learner, trainer, admin, or several of these."""
 
     __tablename__ = "users"
@@ -87,6 +88,8 @@ class User(UserMixin, db.Model):
         return self.is_active_account
 
     # The secret key of the server-side session this object was loaded for (or signed in with).
+    if TYPE_CHECKING:  # declared apart: SQLAlchemy would take an annotated attribute for a column
+        session_key: str | None
     session_key = None  # a plain attribute, not a column
 
     def get_id(self) -> str:
@@ -98,9 +101,14 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_key or ''}"
 
     # Passwords
+    @staticmethod
+    def hash_password(password: str) -> str:
+        """A scrypt hash of `password` (Werkzeug's default method), as `password_hash` holds it."""
+        return generate_password_hash(password, method="scrypt")
+
     def set_password(self, password: str) -> None:
-        """Store a scrypt hash of `password` (Werkzeug's default method)."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Store a scrypt hash of `password`."""
+        self.password_hash = self.hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """Whether `password` matches; always False for an account with no password yet."""
@@ -124,7 +132,7 @@ class User(UserMixin, db.Model):
         return self.has_role(Role.TRAINER)
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role held by one user."""
 
     __tablename__ = "user_roles"
@@ -136,7 +144,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser: ended by signing out, from the profile, by "sign out everywhere",
     a password change or reset, or deactivation. Only a hash of its key is stored."""
 
@@ -155,7 +163,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -174,7 +174,7 @@ def confirm_email(token: str) -> tuple[User, str | None]:
     """Mark the address confirmed; return the user and the page they came from."""
     payload = read_token(token, "confirm", current_app.config["EMAIL_CONFIRM_MAX_AGE"])
     user = db.session.get(User, payload["uid"]) if payload else None
-    if user is None or not token_matches(user, payload):
+    if payload is None or user is None or not token_matches(user, payload):
         raise InvalidLink()
     user.email_confirmed_at = datetime.now(UTC)
     record(user, "user.email_confirmed", user)
@@ -232,7 +232,7 @@ def user_for_link(token: str, purpose: str) -> User:
     max_age = current_app.config["INVITATION_MAX_AGE" if purpose == "invite" else "PASSWORD_RESET_MAX_AGE"]
     payload = read_token(token, purpose, max_age)
     user = db.session.get(User, payload["uid"]) if payload else None
-    if user is None or not user.is_active_account or not token_matches(user, payload):
+    if payload is None or user is None or not user.is_active_account or not token_matches(user, payload):
         raise InvalidLink()
     return user
 
@@ -331,7 +331,7 @@ def _admin_count() -> int:
         .join(User)
         .where(UserRole.role == Role.ADMIN, User.is_active_account.is_(True))
     )
-    return db.session.scalar(query)
+    return db.session.scalars(query).one()
 
 
 def hash_api_token(token: str) -> str:

@@ -10,6 +10,8 @@ the template draws vertical and horizontal charts alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TypedDict
 
 # Bars are filled with a colour and a pattern, so a series never depends on colour alone.
 # Every colour reaches at least 7:1 against white (WCAG AA asks 4.5:1 for text, 3:1 for shapes).
@@ -25,6 +27,15 @@ STYLES = (
 # bars (for phones): group labels on the left, value labels after the longest bar, ticks below.
 VERTICAL_MARGINS = (44, 22, 8, 42)
 HORIZONTAL_MARGINS = (76, 4, 44, 24)
+
+
+class BarSizes(TypedDict, total=False):
+    """Sizes `bar_chart` takes by keyword, in SVG units."""
+
+    length: int
+    bar: int
+    gap: int
+    group_gap: int
 
 
 def style(index: int) -> dict:
@@ -47,7 +58,7 @@ def bar_chart(
     series: list[dict],
     values: dict[tuple, dict],
     *,
-    ticks: list[float],
+    ticks: Sequence[float],
     tick_label=str,
     horizontal: bool = False,
     length: int = 180,

@@ -97,7 +97,9 @@ def fill_values(figures: dict[tuple[date, Track], dict]) -> dict[tuple, dict]:
 def fill_chart(months: list[date], values: dict, horizontal: bool = False) -> dict:
     """The fill rate per month of start, one bar per track."""
     tracks = [{"key": track, "label": track.label} for track in Track]
-    size = {"length": 210, "bar": 11, "gap": 1, "group_gap": 10} if horizontal else {"bar": 24, "gap": 2}
+    size: charts.BarSizes = (
+        {"length": 210, "bar": 11, "gap": 1, "group_gap": 10} if horizontal else {"bar": 24, "gap": 2}
+    )
     return charts.bar_chart(
         _month_groups(months), tracks, values, ticks=PERCENT_TICKS, tick_label=_percent, horizontal=horizontal, **size
     )
@@ -111,7 +113,7 @@ def attendance_chart(months: list[date], figures: dict[date, dict], horizontal: 
         if cell["scheduled"]
     }
     series = [{"key": "rate", "label": _("Attendance rate")}]
-    size = {"length": 210, "bar": 16, "group_gap": 8} if horizontal else {"bar": 30, "group_gap": 14}
+    size: charts.BarSizes = {"length": 210, "bar": 16, "group_gap": 8} if horizontal else {"bar": 30, "group_gap": 14}
     return charts.bar_chart(
         _month_groups(months), series, values, ticks=PERCENT_TICKS, tick_label=_percent, horizontal=horizontal, **size
     )

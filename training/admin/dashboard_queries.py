@@ -36,7 +36,7 @@ SCHEDULED = CourseSession.status == SessionStatus.SCHEDULED
 
 def _count(query: sa.Select) -> int:
     """How many rows `query` returns, counted by the database."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.scalars(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).one()
 
 
 # ---------------------------------------------------------------- what needs an admin

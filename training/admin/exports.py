@@ -183,7 +183,8 @@ def _scope_args(scope: Scope) -> dict:
         return {"session": scope.session_id}
     if scope.course_id is not None:
         return {"course": scope.course_id}
-    return {"from": scope.first.isoformat(), "to": scope.last.isoformat()}
+    first, last = scope.period()
+    return {"from": first.isoformat(), "to": last.isoformat()}
 
 
 @bp.get("/exports/<kind>.csv")

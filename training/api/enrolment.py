@@ -40,7 +40,7 @@ def enrol(session_id: int):
     on_behalf = data.user is not None
     if on_behalf and not actor.is_admin:
         abort(403, "Only the training office may enrol someone else.")
-    learner = _learner(data.user) if on_behalf else actor
+    learner = actor if data.user is None else _learner(data.user)
     session = db.session.get(CourseSession, session_id)
     if session is None or (session.course.status is not CourseStatus.PUBLISHED and not actor.is_admin):
         abort(404)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from training.core.views import problem
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class BadQuery(HTTPException):
@@ -29,7 +33,7 @@ class UnprocessableFields(HTTPException):
         self.errors = [{"field": field, "message": message} for field, message in errors]
 
 
-def parse_body(model: type[BaseModel]) -> BaseModel:
+def parse_body(model: type[ModelT]) -> ModelT:
     """The request's JSON body checked against `model`; a clear 400 or 422 otherwise."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):

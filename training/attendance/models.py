@@ -13,7 +13,7 @@ from training.catalogue.models import CourseSession, Slot
 from training.database import append_only
 from training.enrolment.models import Enrolment
 from training.enums import LabelledEnum, labels
-from training.extensions import db, enum_type, utcnow
+from training.extensions import Model, enum_type, utcnow
 
 
 class MarkStatus(LabelledEnum):
@@ -88,7 +88,7 @@ SIGNATURE_DEVICE_LABELS = labels(
 )
 
 
-class AttendanceMark(db.Model):
+class AttendanceMark(Model):
     """A learner's attendance in one half-day slot."""
 
     __tablename__ = "attendance_marks"
@@ -128,7 +128,7 @@ class AttendanceMark(db.Model):
     )
 
 
-class AttendanceSignature(db.Model):
+class AttendanceSignature(Model):
     """A learner's electronic signature of one half-day (21 CFR 11.50, 11.70).
 
     It shows who signed (the name as it was), when, and what it means, and carries the SHA-256
@@ -156,7 +156,7 @@ class AttendanceSignature(db.Model):
     signer: Mapped[User] = relationship()
 
 
-class SlotSignoff(db.Model):
+class SlotSignoff(Model):
     """A trainer's signature closing the roll of a slot: name, time, meaning, and the hash of the
     roll as it was signed (every mark and learner signature)."""
 
@@ -173,7 +173,7 @@ class SlotSignoff(db.Model):
     signed_by: Mapped[User] = relationship()
 
 
-class AttendanceSheet(db.Model):
+class AttendanceSheet(Model):
     """One attendance sheet handed out: its bytes, their SHA-256, and the digest of the attendance
     it shows. The same attendance gives back the same stored document; a dropped PDF is
     recognised by its fingerprint on the verification page."""

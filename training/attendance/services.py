@@ -294,7 +294,7 @@ def sign_off(actor: User, slot: Slot, password: str) -> SlotSignoff:
         signed_at=now,
         signer_name=actor.name,
         meaning=meaning,
-        record_hash=signatures.roll_hash(slot, [m for _e, m in rows], now, actor.id, meaning),
+        record_hash=signatures.roll_hash(slot, [m for _e, m in rows if m is not None], now, actor.id, meaning),
     )
     db.session.add(done)
     db.session.flush()
@@ -377,7 +377,7 @@ def _store_signature(
 ) -> AttendanceSignature:
     now = datetime.now(UTC)
     meaning = signatures.mark_meaning(mark.slot, mark.status, mark.slot.session.course.language)
-    fields = {
+    fields: signatures.SignatureFields = {
         "signer_id": signer.id,
         "signer_name": signer.name,
         "signed_at": now,

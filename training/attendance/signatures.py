@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from datetime import datetime
+from typing import TypedDict
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date
@@ -139,6 +140,19 @@ def mark_content(mark: AttendanceMark) -> dict:
         "session": mark.session_id,
         "status": mark.status.value,
     }
+
+
+class SignatureFields(TypedDict):
+    """The keyword arguments of `signature_hash`: what a signature records besides its mark."""
+
+    signer_id: int
+    signer_name: str
+    signed_at: datetime
+    meaning: str
+    method: SignatureMethod
+    device: SignatureDevice
+    drawing: str
+    typed_name: str
 
 
 def signature_hash(

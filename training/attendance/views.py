@@ -92,8 +92,8 @@ def roll_call(slot_id: int):
 def _render_roll(slot: Slot, errors: dict | None = None, status: int = 200, signoff_form: SignOffForm | None = None):
     roster = services.roster(slot)
     counts = {s.value: sum(1 for _e, m in roster if m and m.status is s) for s in MarkStatus}
-    signed = signatures.latest_signatures([m.id for _e, m in roster if m])
-    signed = {mark_id: (signature, signatures.is_intact(signature)) for mark_id, signature in signed.items()}
+    latest = signatures.latest_signatures([m.id for _e, m in roster if m])
+    signed = {mark_id: (signature, signatures.is_intact(signature)) for mark_id, signature in latest.items()}
     done = services.signoff(slot)
     return render_template(
         "attendance/roll_call.html",

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.database import append_only
-from training.extensions import db, utcnow
+from training.extensions import Model, utcnow
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One auditable change. Rows are only ever inserted."""
 
     __tablename__ = "audit_log"

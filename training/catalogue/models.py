@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.enums import LabelledEnum, labels
-from training.extensions import db, enum_type, utcnow
+from training.extensions import Model, db, enum_type, utcnow
 from training.text import fold
+
+if TYPE_CHECKING:
+    from training.accounts.models import User
 
 
 class Track(LabelledEnum):
@@ -78,7 +82,7 @@ session_trainers = sa.Table(
 )
 
 
-class Course(db.Model):
+class Course(Model):
     """A course of the catalogue, with everything a Qualiopi programme page must show."""
 
     __tablename__ = "courses"
@@ -134,7 +138,7 @@ class Course(db.Model):
         return f"<Course {self.slug}>"
 
 
-class CourseSession(db.Model):
+class CourseSession(Model):
     """A dated run of a course, made of half-day slots."""
 
     __tablename__ = "sessions"
@@ -168,7 +172,7 @@ class CourseSession(db.Model):
     slots: Mapped[list[Slot]] = relationship(
         back_populates="session", order_by="Slot.starts_at", cascade="all, delete-orphan"
     )
-    trainers: Mapped[list[User]] = relationship(secondary=session_trainers)  # noqa: F821
+    trainers: Mapped[list[User]] = relationship(secondary=session_trainers)
 
     __table_args__ = (
         sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
@@ -188,7 +192,7 @@ class CourseSession(db.Model):
         return f"<CourseSession {self.id} of course {self.course_id}>"
 
 
-class Slot(db.Model):
+class Slot(Model):
     """A half-day of a session: the unit of attendance (Code du travail R6332-26)."""
 
     __tablename__ = "slots"

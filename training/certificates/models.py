@@ -13,7 +13,7 @@ from training.accounts.models import User
 from training.catalogue.models import CourseSession
 from training.enrolment.models import Enrolment
 from training.enums import LabelledEnum, labels
-from training.extensions import db, enum_type, utcnow
+from training.extensions import Model, enum_type, utcnow
 
 
 class CertificateStatus(LabelledEnum):
@@ -31,7 +31,7 @@ CERTIFICATE_STATUS_LABELS = labels(
 )
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """One version of a learner's certificate for a session. Its bytes never change."""
 
     __tablename__ = "certificates"
@@ -109,7 +109,7 @@ BATCH_FAILURES = {
 }
 
 
-class CertificateBatch(db.Model):
+class CertificateBatch(Model):
     """A bulk issue for a session, run as a background task; its counts show the progress."""
 
     __tablename__ = "certificate_batches"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -73,7 +73,9 @@ def eligibility(session: CourseSession, now: datetime | None = None) -> list[Eli
     return eligibility_by_session([session], now)[session.id]
 
 
-def eligibility_by_session(sessions: list[CourseSession], now: datetime | None = None) -> dict[int, list[Eligibility]]:
+def eligibility_by_session(
+    sessions: Sequence[CourseSession], now: datetime | None = None
+) -> dict[int, list[Eligibility]]:
     """`eligibility` for several sessions in three queries, whatever their number."""
     now = now or datetime.now(UTC)
     enrolments = db.session.scalars(
@@ -279,7 +281,7 @@ def issue(actor: User, enrolment: Enrolment) -> tuple[Certificate, bool]:
     if item is None or not item.eligible:
         raise NotEligible(item.reason if item else _("Only confirmed learners earn a certificate."))
     current = valid_certificate(enrolment)
-    if not _needs_issue(item, current):
+    if current is not None and not _needs_issue(item, current):
         return current, False
     certificate, data = _new_certificate(actor, item)
     with _rendering():

@@ -139,7 +139,7 @@ def _begin(batch_id: int) -> bool:
 def _chunk(batch_id: int) -> bool:
     """Issue and commit one chunk with the batch's progress; False once the batch has ended."""
     batch = db.session.get(CertificateBatch, batch_id, populate_existing=True)
-    if batch.status is not BatchStatus.RUNNING:  # cancelled, or ended by another run of the task
+    if batch is None or batch.status is not BatchStatus.RUNNING:  # cancelled, or ended by another run of the task
         db.session.rollback()
         return False
     issued = services.issue_pending(batch.created_by, batch.session, limit=CHUNK)

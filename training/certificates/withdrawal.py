@@ -12,6 +12,7 @@ row is written after it, as everywhere else.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -50,7 +51,7 @@ class CancelPreview:
     serials: dict[int, str]  # enrolment id -> serial of the valid certificate a cancellation revokes
 
 
-def preview(session: CourseSession, enrolments: list[Enrolment]) -> CancelPreview:
+def preview(session: CourseSession, enrolments: Sequence[Enrolment]) -> CancelPreview:
     """Whether the session has started, and which of these enrolments hold a valid certificate (one query)."""
     started = enrolment_services.has_started(session)
     ids = [enrolment.id for enrolment in enrolments]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from training.accounts.models import User
 from training.catalogue.models import CourseSession
 from training.enums import LabelledEnum, labels
-from training.extensions import db, enum_type, utcnow
+from training.extensions import Model, enum_type, utcnow
 
 
 class EnrolmentStatus(LabelledEnum):
@@ -33,7 +33,7 @@ ENROLMENT_STATUS_LABELS = labels(
 )
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     """One learner in one session; its history lives in the audit log."""
 
     __tablename__ = "enrolments"

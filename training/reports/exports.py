@@ -40,7 +40,14 @@ class Scope:
             return f"session-{self.session_id}"
         if self.course_id is not None:
             return f"course-{self.course_id}"
-        return f"{self.first.isoformat()}-to-{self.last.isoformat()}"
+        first, last = self.period()
+        return f"{first.isoformat()}-to-{last.isoformat()}"
+
+    def period(self) -> tuple[date, date]:
+        """The first and last day of a period scope; ValueError for a scope that names no period."""
+        if self.first is None or self.last is None:
+            raise ValueError("a scope is a session, a course, or a period with both its days")
+        return self.first, self.last
 
     def where(self, period_column) -> sa.ColumnElement[bool]:
         """The condition selecting this scope, `period_column` being the date a period applies to."""
@@ -48,9 +55,8 @@ class Scope:
             return CourseSession.id == self.session_id
         if self.course_id is not None:
             return CourseSession.course_id == self.course_id
-        return sa.and_(
-            period_column >= paris_midnight(self.first), period_column < paris_midnight(self.last + timedelta(days=1))
-        )
+        first, last = self.period()
+        return sa.and_(period_column >= paris_midnight(first), period_column < paris_midnight(last + timedelta(days=1)))
 
 
 def _value(member) -> str:

@@ -23,7 +23,7 @@ def paris_iso(value: datetime | None) -> str:
     return value.astimezone(PARIS).isoformat(timespec="minutes") if value is not None else ""
 
 
-def plain_number(value: Decimal | int | None) -> Decimal | int:
+def plain_number(value: Decimal | int | None) -> Decimal:
     """Hours without trailing zeros and never in exponent form: 72, 17.5, 3.25."""
     value = Decimal(value or 0)
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()

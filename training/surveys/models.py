@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.enrolment.models import Enrolment
-from training.extensions import db, utcnow
+from training.extensions import Model, utcnow
 
 RATING_FIELDS = ("overall", "content", "trainer", "organisation")
 
 
-class SurveyInvitation(db.Model):
+class SurveyInvitation(Model):
     """The survey email sent to a learner after their session: at most one per enrolment."""
 
     __tablename__ = "survey_invitations"
@@ -25,7 +25,7 @@ class SurveyInvitation(db.Model):
     enrolment: Mapped[Enrolment] = relationship()
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Model):
     """One response per enrolment; each rating from 1 to 5."""
 
     __tablename__ = "survey_responses"
