@@ -1,23 +1,38 @@
-"""Enums whose members carry a translated label for people."""
+"""Enums whose members carry their value and their translated label, declared side by side."""
 
 from __future__ import annotations
 
 import enum
+from typing import Self
 
-# Keyed by (enum class, value): members of two StrEnums with the same value ("trainer") are
-# equal and hash alike, so the members themselves cannot be the keys.
-_LABELS: dict[tuple[type, str], object] = {}
+from flask_babel import LazyString
+from wtforms import SelectChoice
 
 
 class LabelledEnum(enum.StrEnum):
-    """A string enum whose `label` is the translated text registered with `labels()`."""
+    """A string enum whose members are declared as `NAME = "value", _l("Label")`.
+
+    A member equals its value and is stored as it; `label` is its label in the current locale.
+    """
+
+    _label: LazyString
+
+    def __new__(cls, value: str, label: LazyString) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
 
     @property
     def label(self) -> str:
-        return str(_LABELS.get((type(self), self.value), self.value))
+        """The member's label, translated into the locale of the current request."""
+        return str(self._label)
 
+    @classmethod
+    def choices(cls) -> list[SelectChoice]:
+        """Every member as a form choice, labelled in the current locale.
 
-def labels(mapping: dict) -> dict:
-    """Register lazy-translated labels for enum members; returns the mapping (for form choices)."""
-    _LABELS.update({(type(member), member.value): label for member, label in mapping.items()})
-    return mapping
+        Pass the method itself (`choices=Track.choices`): WTForms then calls it for each form,
+        so the labels follow the locale of the request rather than the one at import.
+        """
+        return [SelectChoice(member.value, member.label) for member in cls]

@@ -10,27 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.accounts.models import User
 from training.catalogue.models import CourseSession
-from training.enums import LabelledEnum, labels
+from training.enums import LabelledEnum
 from training.extensions import db, enum_type, utcnow
 
 
 class EnrolmentStatus(LabelledEnum):
-    PENDING_APPROVAL = "pending_approval"
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-    REJECTED = "rejected"
-
-
-ENROLMENT_STATUS_LABELS = labels(
-    {
-        EnrolmentStatus.PENDING_APPROVAL: _l("Awaiting approval"),
-        EnrolmentStatus.CONFIRMED: _l("Confirmed"),
-        EnrolmentStatus.WAITLISTED: _l("Waitlisted"),
-        EnrolmentStatus.CANCELLED: _l("Cancelled"),
-        EnrolmentStatus.REJECTED: _l("Rejected"),
-    }
-)
+    PENDING_APPROVAL = "pending_approval", _l("Awaiting approval")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    WAITLISTED = "waitlisted", _l("Waitlisted")
+    CANCELLED = "cancelled", _l("Cancelled")
+    REJECTED = "rejected", _l("Rejected")
 
 
 class Enrolment(db.Model):
