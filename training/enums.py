@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from flask_babel import LazyString
 from wtforms import SelectChoice
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class LabelledEnum(enum.StrEnum):
@@ -36,3 +39,12 @@ class LabelledEnum(enum.StrEnum):
         so the labels follow the locale of the request rather than the one at import.
         """
         return [SelectChoice(member.value, member.label) for member in cls]
+
+
+def init_app(app: Flask) -> None:
+    """Make every labelled enum a template global under its class name, so that templates compare
+    with members (`session.status == SessionStatus.CANCELLED`) instead of spelling values again.
+
+    Called once the models are imported: the enums are the subclasses defined by then.
+    """
+    app.jinja_env.globals.update({enum_cls.__name__: enum_cls for enum_cls in LabelledEnum.__subclasses__()})

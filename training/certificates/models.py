@@ -78,6 +78,11 @@ class BatchStatus(LabelledEnum):
     FAILED = "failed", _l("Failed")
     CANCELLED = "cancelled", _l("Cancelled")
 
+    @property
+    def is_active(self) -> bool:
+        """Whether a batch in this state has a task to come or under way."""
+        return self in ACTIVE_BATCH_STATUSES
+
 
 # A batch in one of these states has a task to come or under way; a session has at most one.
 ACTIVE_BATCH_STATUSES = (BatchStatus.QUEUED, BatchStatus.RUNNING)

@@ -21,6 +21,11 @@ class EnrolmentStatus(LabelledEnum):
     CANCELLED = "cancelled", _l("Cancelled")
     REJECTED = "rejected", _l("Rejected")
 
+    @property
+    def is_active(self) -> bool:
+        """Whether the learner holds, awaits or is in line for a seat (not cancelled or rejected)."""
+        return self in (EnrolmentStatus.PENDING_APPROVAL, EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED)
+
 
 class Enrolment(db.Model):
     """One learner in one session; its history lives in the audit log."""
