@@ -18,13 +18,21 @@ class LabelledEnum(enum.StrEnum):
     A member equals its value and is stored as it; `label` is its label in the current locale.
     """
 
+    _value_: str
     _label: LazyString
 
-    def __new__(cls, value: str, label: LazyString) -> Self:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member._label = label
-        return member
+    if TYPE_CHECKING:
+        # Calling the enum looks a member up by its value, as for any enum (Enum swaps this
+        # `__new__` out once the members exist): mypy is told the lookup's signature.
+        def __new__(cls, value: str) -> Self: ...
+
+    else:
+
+        def __new__(cls, value: str, label: LazyString) -> Self:
+            member = str.__new__(cls, value)
+            member._value_ = value
+            member._label = label
+            return member
 
     @property
     def label(self) -> str:
