@@ -55,7 +55,8 @@ def mark_lines(page: str) -> list[str]:
 
 def test_the_roll_says_how_each_mark_was_made(client, auth, trainer, morning, enrolments):
     """A mark made through the API reads "api", one made on the roll "trainer": each method shows its
-    own label, never that of another enum with the same value ("trainer" is also a role and a device)."""
+    own label, never that of another enum with the same value ("trainer" is also a role and a device).
+    After a tap, the page's script shows the same line as a reload."""
     _token, plain = create_api_token(trainer, "roll")
     db.session.commit()
     response = client.put(
@@ -66,10 +67,16 @@ def test_the_roll_says_how_each_mark_was_made(client, auth, trainer, morning, en
     assert response.status_code == 200 and response.json["method"] == "api"
     auth.sign_in(trainer)
     roll = f"/trainer/slots/{morning.id}"
-    post_form(client, f"{roll}/marks/{enrolments[1].id}", {"status": "late"}, page=roll)
+    tapped = post_form(
+        client,
+        f"{roll}/marks/{enrolments[1].id}",
+        {"status": "late"},
+        page=roll,
+        headers={"Accept": "application/json"},
+    )
     alice, bruno, chloe = mark_lines(client.get(roll).get_data(as_text=True))
     assert alice.startswith("Present, by Thomas Petit (api), ")
-    assert bruno.startswith("Late, by Thomas Petit (trainer), ")
+    assert bruno.startswith("Late, by Thomas Petit (trainer), ") and bruno == " ".join(tapped.json["info"].split())
     assert chloe == "Not marked yet"
 
 
