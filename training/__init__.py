@@ -36,7 +36,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 
 def _configure_extensions(app: Flask) -> None:
-    from training import database, i18n, models, security, tasks  # noqa: F401  (models: complete metadata)
+    from training import database, enums, i18n, models, security, tasks  # noqa: F401  (models: complete metadata)
     from training.core import filters
     from training.extensions import cache, csrf, db, limiter, login_manager, migrate
 
@@ -51,6 +51,7 @@ def _configure_extensions(app: Flask) -> None:
     tasks.init_app(app)
     security.init_app(app)
     filters.init_app(app)
+    enums.init_app(app)
 
 
 def _configure_features(app: Flask) -> None:

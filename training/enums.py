@@ -1,23 +1,58 @@
-"""Enums whose members carry a translated label for people."""
+"""Enums whose members carry their value and their translated label, declared side by side."""
 
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Self
 
-# Keyed by (enum class, value): members of two StrEnums with the same value ("trainer") are
-# equal and hash alike, so the members themselves cannot be the keys.
-_LABELS: dict[tuple[type, str], object] = {}
+from flask_babel import LazyString
+from wtforms import SelectChoice
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class LabelledEnum(enum.StrEnum):
-    """A string enum whose `label` is the translated text registered with `labels()`."""
+    """A string enum whose members are declared as `NAME = "value", _l("Label")`.
+
+    A member equals its value and is stored as it; `label` is its label in the current locale.
+    """
+
+    _value_: str
+    _label: LazyString
+
+    if TYPE_CHECKING:
+        # Calling the enum looks a member up by its value, as for any enum (Enum swaps this
+        # `__new__` out once the members exist): mypy is told the lookup's signature.
+        def __new__(cls, value: str) -> Self: ...
+
+    else:
+
+        def __new__(cls, value: str, label: LazyString) -> Self:
+            member = str.__new__(cls, value)
+            member._value_ = value
+            member._label = label
+            return member
 
     @property
     def label(self) -> str:
-        return str(_LABELS.get((type(self), self.value), self.value))
+        """The member's label, translated into the locale of the current request."""
+        return str(self._label)
+
+    @classmethod
+    def choices(cls) -> list[SelectChoice]:
+        """Every member as a form choice, labelled in the current locale.
+
+        Pass the method itself (`choices=Track.choices`): WTForms then calls it for each form,
+        so the labels follow the locale of the request rather than the one at import.
+        """
+        return [SelectChoice(member.value, member.label) for member in cls]
 
 
-def labels(mapping: dict) -> dict:
-    """Register lazy-translated labels for enum members; returns the mapping (for form choices)."""
-    _LABELS.update({(type(member), member.value): label for member, label in mapping.items()})
-    return mapping
+def init_app(app: Flask) -> None:
+    """Make every labelled enum a template global under its class name, so that templates compare
+    with members (`session.status == SessionStatus.CANCELLED`) instead of spelling values again.
+
+    Called once the models are imported: the enums are the subclasses defined by then.
+    """
+    app.jinja_env.globals.update({enum_cls.__name__: enum_cls for enum_cls in LabelledEnum.__subclasses__()})

@@ -38,7 +38,7 @@ async function submitMark(event) {
       b.classList.toggle("active", on);
       b.setAttribute("aria-pressed", on ? "true" : "false");
     });
-    form.querySelector("[data-mark-info]").textContent = `${body.label} · ${body.marked_by}`;
+    form.querySelector("[data-mark-info]").textContent = body.info;
     const reason = form.querySelector("input[name=reason]");
     if (reason) reason.value = "";
     refreshCounts();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ from freezegun import freeze_time
 
 from tests.conftest import post_form
 from tests.factories import PASSWORD, UserFactory
+from training.accounts.services import create_api_token
 from training.attendance import services
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus
 from training.audit.models import AuditEntry
@@ -44,6 +46,38 @@ def test_trainer_takes_the_roll_without_javascript(client, auth, trainer, mornin
     page = client.get(f"/trainer/slots/{morning.id}").get_data(as_text=True)
     assert "Present: <span>1</span>" in page and "Not marked: <span>0</span>" in page
     assert "by Thomas Petit (trainer)" in page
+
+
+def mark_lines(page: str) -> list[str]:
+    """The line under each learner of the roll saying how they were marked, spaces folded."""
+    return [" ".join(line.split()) for line in re.findall(r"data-mark-info>(.*?)</p>", page, re.S)]
+
+
+def test_the_roll_says_how_each_mark_was_made(client, auth, trainer, morning, enrolments):
+    """A mark made through the API reads "api", one made on the roll "trainer": each method shows its
+    own label, never that of another enum with the same value ("trainer" is also a role and a device).
+    After a tap, the page's script shows the same line as a reload."""
+    _token, plain = create_api_token(trainer, "roll")
+    db.session.commit()
+    response = client.put(
+        f"/api/v1/slots/{morning.id}/attendance/{enrolments[0].id}",
+        json={"status": "present"},
+        headers={"Authorization": f"Bearer {plain}"},
+    )
+    assert response.status_code == 200 and response.json["method"] == "api"
+    auth.sign_in(trainer)
+    roll = f"/trainer/slots/{morning.id}"
+    tapped = post_form(
+        client,
+        f"{roll}/marks/{enrolments[1].id}",
+        {"status": "late"},
+        page=roll,
+        headers={"Accept": "application/json"},
+    )
+    alice, bruno, chloe = mark_lines(client.get(roll).get_data(as_text=True))
+    assert alice.startswith("Present, by Thomas Petit (api), ")
+    assert bruno.startswith("Late, by Thomas Petit (trainer), ") and bruno == " ".join(tapped.json["info"].split())
+    assert chloe == "Not marked yet"
 
 
 def test_a_mark_updates_without_reloading(client, auth, trainer, morning, enrolments):

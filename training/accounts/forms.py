@@ -16,14 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from training.accounts.models import CATEGORY_LABELS, LearnerCategory
+from training.accounts.models import LearnerCategory
 from training.accounts.passwords import MAX_LENGTH
 
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
-
-
-def category_choices():
-    return [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in LearnerCategory]
 
 
 class EmailMixin:
@@ -45,7 +41,7 @@ class ProfileFieldsMixin:
     organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
     category = SelectField(
         _l("Situation"),
-        choices=category_choices,
+        choices=LearnerCategory.choices,
         description=_l("Used for the yearly training report (BPF) filed with the French administration."),
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)

@@ -12,40 +12,26 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from training.enums import LabelledEnum, labels
+from training.enums import LabelledEnum
 from training.extensions import Model, enum_type, utcnow
 
 
 class Role(LabelledEnum):
     """What a person may do; a person may hold several roles."""
 
-    LEARNER = "learner"
-    TRAINER = "trainer"
-    ADMIN = "admin"
-
-
-ROLE_LABELS = labels({Role.LEARNER: _l("Learner"), Role.TRAINER: _l("Trainer"), Role.ADMIN: _l("Administrator")})
+    LEARNER = "learner", _l("Learner")
+    TRAINER = "trainer", _l("Trainer")
+    ADMIN = "admin", _l("Administrator")
 
 
 class LearnerCategory(LabelledEnum):
     """The trainee categories of the yearly BPF return."""
 
-    EMPLOYEE = "employee"
-    JOB_SEEKER = "job_seeker"
-    SELF_FUNDED = "self_funded"
-    STUDENT = "student"
-    OTHER = "other"
-
-
-CATEGORY_LABELS = labels(
-    {
-        LearnerCategory.EMPLOYEE: _l("Employee"),
-        LearnerCategory.JOB_SEEKER: _l("Job seeker"),
-        LearnerCategory.SELF_FUNDED: _l("Self-funded individual"),
-        LearnerCategory.STUDENT: _l("Student"),
-        LearnerCategory.OTHER: _l("Other"),
-    }
-)
+    EMPLOYEE = "employee", _l("Employee")
+    JOB_SEEKER = "job_seeker", _l("Job seeker")
+    SELF_FUNDED = "self_funded", _l("Self-funded individual")
+    STUDENT = "student", _l("Student")
+    OTHER = "other", _l("Other")
 
 
 class User(UserMixin, Model):

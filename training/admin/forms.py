@@ -26,8 +26,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from training.accounts.models import ROLE_LABELS, Role
-from training.catalogue.models import FORMAT_LABELS, LEVEL_LABELS, TRACK_LABELS, Course, CourseStatus
+from training.accounts.models import Role
+from training.catalogue.models import Course, CourseFormat, CourseStatus, Level, Track
 from training.catalogue.services import AFTERNOON, COURSE_FIELDS, MORNING, PARIS, half_day_slots, paris_to_utc
 from training.enrolment.forms import ReasonForm
 
@@ -35,7 +35,7 @@ from training.enrolment.forms import ReasonForm
 class RolesForm(FlaskForm):
     roles = SelectMultipleField(
         _l("Roles"),
-        choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
+        choices=Role.choices,
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
         validators=[InputRequired(message=_l("Choose at least one role."))],
@@ -72,10 +72,6 @@ LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English
 TEXT = {"rows": 3}
 
 
-def _labelled_choices(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(member.value, label) for member, label in labels.items()]
-
-
 class CourseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
@@ -85,10 +81,10 @@ class CourseForm(FlaskForm):
             "Used in the address of the course page: lowercase letters, digits and hyphens, e.g. aav-vector-design."
         ),
     )
-    track = SelectField(_l("Track"), choices=lambda: _labelled_choices(TRACK_LABELS))
-    level = SelectField(_l("Level"), choices=lambda: _labelled_choices(LEVEL_LABELS))
+    track = SelectField(_l("Track"), choices=Track.choices)
+    level = SelectField(_l("Level"), choices=Level.choices)
     language = SelectField(_l("Language of the course"), choices=LANGUAGE_CHOICES)
-    format = SelectField(_l("Format"), choices=lambda: _labelled_choices(FORMAT_LABELS))
+    format = SelectField(_l("Format"), choices=CourseFormat.choices)
     summary = TextAreaField(_l("Summary"), validators=[DataRequired()], render_kw=TEXT)
     objectives = TextAreaField(
         _l("Objectives"), validators=[DataRequired()], render_kw={"rows": 4}, description=_l("One objective per line.")

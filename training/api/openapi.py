@@ -6,7 +6,9 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
+from training.accounts.models import LearnerCategory, Role
 from training.api import schemas
+from training.catalogue.models import CourseFormat, Level, Track
 
 OUTPUT_MODELS = (
     schemas.Problem,
@@ -24,9 +26,9 @@ OUTPUT_MODELS = (
 INPUT_MODELS = (schemas.CourseIn, schemas.CoursePatch, schemas.SessionIn, schemas.EnrolmentIn, schemas.MarkIn)
 FILTERS = {
     "q": {"type": "string", "maxLength": 200, "description": "Words to find in title, summary and objectives"},
-    "track": {"enum": ["research", "biomanufacturing", "entrepreneurship"]},
-    "level": {"enum": ["introductory", "intermediate", "advanced"]},
-    "format": {"enum": ["in_person", "remote", "hybrid"]},
+    "track": {"enum": [track.value for track in Track]},
+    "level": {"enum": [level.value for level in Level]},
+    "format": {"enum": [course_format.value for course_format in CourseFormat]},
     "language": {"enum": ["fr", "en"]},
     "month": {
         "type": "string",
@@ -378,9 +380,9 @@ ACCOUNT_SCHEMAS = {
             "email": {"type": "string"},
             "name": {"type": "string"},
             "organisation": {"type": "string"},
-            "category": {"enum": ["employee", "job_seeker", "self_funded", "student", "other"]},
+            "category": {"enum": [category.value for category in LearnerCategory]},
             "locale": {"enum": ["fr", "en"]},
-            "roles": {"type": "array", "items": {"enum": ["learner", "trainer", "admin"]}},
+            "roles": {"type": "array", "items": {"enum": [role.value for role in Role]}},
         },
     },
 }

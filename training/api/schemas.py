@@ -9,12 +9,14 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from training.attendance.models import MarkMethod, MarkStatus, SignatureDevice, SignatureMethod
+from training.catalogue.models import CourseFormat, CourseStatus, Level, SessionStatus, Track
+from training.certificates.models import CertificateStatus
+from training.enrolment.models import EnrolmentStatus
+
 Text = Annotated[str, StringConstraints(max_length=20_000)]
 ShortText = Annotated[str, StringConstraints(max_length=300)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=120)]
-TrackName = Literal["research", "biomanufacturing", "entrepreneurship"]
-LevelName = Literal["introductory", "intermediate", "advanced"]
-FormatName = Literal["in_person", "remote", "hybrid"]
 Language = Literal["fr", "en"]
 # Instants of the training calendar: year 1 or 9999 is a slip, and overflows time zone maths.
 CalendarDatetime = Annotated[
@@ -43,7 +45,7 @@ class SessionSummary(Out):
     enrolment_deadline: datetime
     cancellation_deadline: datetime
     approval_required: bool
-    status: Literal["scheduled", "cancelled"]
+    status: SessionStatus
     url: str
 
 
@@ -58,10 +60,10 @@ class SessionOut(SessionSummary):
 class CourseSummary(Out):
     slug: str
     title: str
-    track: TrackName
-    level: LevelName
+    track: Track
+    level: Level
     language: Language
-    format: FormatName
+    format: CourseFormat
     summary: str
     duration_hours: float
     price_eur: float
@@ -88,7 +90,7 @@ class CourseOut(CourseSummary):
     access_delay: str
     attendance_threshold: float
     version: int
-    status: Literal["draft", "published", "archived"]
+    status: CourseStatus
     results: Results
     sessions: list[SessionOut]
 
@@ -114,10 +116,10 @@ class CourseFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Annotated[str, StringConstraints(min_length=3, max_length=200)]
-    track: TrackName
-    level: LevelName
+    track: Track
+    level: Level
     language: Language
-    format: FormatName
+    format: CourseFormat
     summary: Text
     objectives: Text
     duration_hours: Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
@@ -134,7 +136,7 @@ class CourseFields(BaseModel):
 
 class CourseIn(CourseFields):
     slug: Slug
-    status: Literal["draft", "published", "archived"] = "draft"
+    status: CourseStatus = CourseStatus.DRAFT
 
 
 class CoursePatch(BaseModel):
@@ -143,10 +145,10 @@ class CoursePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Annotated[str, StringConstraints(min_length=3, max_length=200)] | None = None
-    track: TrackName | None = None
-    level: LevelName | None = None
+    track: Track | None = None
+    level: Level | None = None
     language: Language | None = None
-    format: FormatName | None = None
+    format: CourseFormat | None = None
     summary: Text | None = None
     objectives: Text | None = None
     duration_hours: Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)] | None = None
@@ -159,7 +161,7 @@ class CoursePatch(BaseModel):
     contact: ShortText | None = None
     access_delay: ShortText | None = None
     attendance_threshold: Annotated[Decimal, Field(gt=0, le=1, max_digits=3, decimal_places=2)] | None = None
-    status: Literal["draft", "published", "archived"] | None = None
+    status: CourseStatus | None = None
 
 
 class SlotIn(BaseModel):
@@ -211,7 +213,7 @@ class EnrolmentIn(BaseModel):
 
 class EnrolmentOut(Out):
     id: int
-    status: Literal["pending_approval", "confirmed", "waitlisted", "cancelled", "rejected"]
+    status: EnrolmentStatus
     waitlist_position: int | None
     user: str = Field(description="The learner's email")
     course: str = Field(description="The course's slug")
@@ -231,8 +233,8 @@ class SignatureOut(BaseModel):
     signer: str
     signed_at: datetime
     meaning: str
-    method: Literal["drawn", "typed"]
-    device: Literal["own", "trainer"]
+    method: SignatureMethod
+    device: SignatureDevice
     record_hash: str
     intact: bool
 
@@ -240,9 +242,9 @@ class SignatureOut(BaseModel):
 class MarkOut(BaseModel):
     enrolment_id: int
     learner: str
-    status: Literal["present", "late", "absent", "excused"] | None
+    status: MarkStatus | None
     note: str | None
-    method: Literal["trainer", "self_checkin", "admin", "api"] | None
+    method: MarkMethod | None
     marked_by: str | None
     marked_at: datetime | None
     checked_in_at: datetime | None
@@ -264,7 +266,7 @@ class SlotAttendance(BaseModel):
 class MarkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["present", "late", "absent", "excused"]
+    status: MarkStatus
     note: Annotated[str, StringConstraints(max_length=500)] = ""
     reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(
         None, description="Required to change a mark once the half-day is signed off"
@@ -275,11 +277,11 @@ class CertificateOut(BaseModel):
     code: str
     serial: str
     version: int
-    status: Literal["valid", "revoked", "superseded"]
+    status: CertificateStatus
     holder: str
     course: str
     course_version: int
-    track: TrackName
+    track: Track
     starts_at: datetime
     ends_at: datetime
     hours_attended: float

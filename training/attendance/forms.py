@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, RadioField, SelectChoice, StringField, SubmitField
+from wtforms import HiddenField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from training.attendance.models import MarkStatus
@@ -13,7 +13,7 @@ from training.attendance.models import MarkStatus
 class MarkForm(FlaskForm):
     status = RadioField(
         _l("Attendance"),
-        choices=[SelectChoice(s.value, s.label) for s in MarkStatus],
+        choices=MarkStatus.choices,
         validators=[InputRequired(message=_l("Choose present, late, absent or excused."))],
     )
     note = StringField(_l("Note"), validators=[Length(max=500)])

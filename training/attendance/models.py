@@ -12,15 +12,15 @@ from training.accounts.models import User
 from training.catalogue.models import CourseSession, Slot
 from training.database import append_only
 from training.enrolment.models import Enrolment
-from training.enums import LabelledEnum, labels
+from training.enums import LabelledEnum
 from training.extensions import Model, enum_type, utcnow
 
 
 class MarkStatus(LabelledEnum):
-    PRESENT = "present"
-    LATE = "late"
-    ABSENT = "absent"
-    EXCUSED = "excused"
+    PRESENT = "present", _l("Present")
+    LATE = "late", _l("Late")
+    ABSENT = "absent", _l("Absent")
+    EXCUSED = "excused", _l("Excused")
 
     @property
     def counts_as_attended(self) -> bool:
@@ -28,21 +28,11 @@ class MarkStatus(LabelledEnum):
         return self in (MarkStatus.PRESENT, MarkStatus.LATE)
 
 
-MARK_STATUS_LABELS = labels(
-    {
-        MarkStatus.PRESENT: _l("Present"),
-        MarkStatus.LATE: _l("Late"),
-        MarkStatus.ABSENT: _l("Absent"),
-        MarkStatus.EXCUSED: _l("Excused"),
-    }
-)
-
-
 class MarkMethod(LabelledEnum):
-    TRAINER = "trainer"
-    SELF_CHECKIN = "self_checkin"
-    ADMIN = "admin"
-    API = "api"
+    TRAINER = "trainer", _l("Trainer")
+    SELF_CHECKIN = "self_checkin", _l("Self check-in")
+    ADMIN = "admin", _l("Training office")
+    API = "api", _l("API")
 
     @property
     def by_learner(self) -> bool:
@@ -50,42 +40,16 @@ class MarkMethod(LabelledEnum):
         return self is MarkMethod.SELF_CHECKIN
 
 
-MARK_METHOD_LABELS = labels(
-    {
-        MarkMethod.TRAINER: _l("Trainer"),
-        MarkMethod.SELF_CHECKIN: _l("Self check-in"),
-        MarkMethod.ADMIN: _l("Training office"),
-        MarkMethod.API: _l("API"),
-    }
-)
-
-
 class SignatureMethod(LabelledEnum):
-    DRAWN = "drawn"
-    TYPED = "typed"
-
-
-SIGNATURE_METHOD_LABELS = labels(
-    {
-        SignatureMethod.DRAWN: _l("drawn signature"),
-        SignatureMethod.TYPED: _l("typed signature"),
-    }
-)
+    DRAWN = "drawn", _l("drawn signature")
+    TYPED = "typed", _l("typed signature")
 
 
 class SignatureDevice(LabelledEnum):
     """Where the learner signed: their own signed-in device, or the trainer's with their password."""
 
-    OWN = "own"
-    TRAINER = "trainer"
-
-
-SIGNATURE_DEVICE_LABELS = labels(
-    {
-        SignatureDevice.OWN: _l("on their own device, signed in"),
-        SignatureDevice.TRAINER: _l("on the trainer's device, with their password"),
-    }
-)
+    OWN = "own", _l("on their own device, signed in")
+    TRAINER = "trainer", _l("on the trainer's device, with their password")
 
 
 class AttendanceMark(Model):

@@ -163,6 +163,7 @@ def _mark_json(mark) -> dict:
         "marked_by": mark.marked_by.name,
         "method": mark.method.value,
         "marked_at": mark.marked_at.isoformat(),
+        "info": render_template("attendance/_mark_info.html", mark=mark).strip(),
     }
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from training.enums import LabelledEnum, labels
+from training.enums import LabelledEnum
 from training.extensions import Model, db, enum_type, utcnow
 from training.text import fold
 
@@ -19,59 +19,32 @@ if TYPE_CHECKING:
 
 
 class Track(LabelledEnum):
-    RESEARCH = "research"
-    BIOMANUFACTURING = "biomanufacturing"
-    ENTREPRENEURSHIP = "entrepreneurship"
-
-
-TRACK_LABELS = labels(
-    {
-        Track.RESEARCH: _l("Research"),
-        Track.BIOMANUFACTURING: _l("Biomanufacturing"),
-        Track.ENTREPRENEURSHIP: _l("Entrepreneurship"),
-    }
-)
+    RESEARCH = "research", _l("Research")
+    BIOMANUFACTURING = "biomanufacturing", _l("Biomanufacturing")
+    ENTREPRENEURSHIP = "entrepreneurship", _l("Entrepreneurship")
 
 
 class Level(LabelledEnum):
-    INTRODUCTORY = "introductory"
-    INTERMEDIATE = "intermediate"
-    ADVANCED = "advanced"
-
-
-LEVEL_LABELS = labels(
-    {
-        Level.INTRODUCTORY: _l("Introductory"),
-        Level.INTERMEDIATE: _l("Intermediate"),
-        Level.ADVANCED: _l("Advanced"),
-    }
-)
+    INTRODUCTORY = "introductory", _l("Introductory")
+    INTERMEDIATE = "intermediate", _l("Intermediate")
+    ADVANCED = "advanced", _l("Advanced")
 
 
 class CourseFormat(LabelledEnum):
-    IN_PERSON = "in_person"
-    REMOTE = "remote"
-    HYBRID = "hybrid"
-
-
-FORMAT_LABELS = labels(
-    {
-        CourseFormat.IN_PERSON: _l("In person"),
-        CourseFormat.REMOTE: _l("Remote"),
-        CourseFormat.HYBRID: _l("Hybrid"),
-    }
-)
+    IN_PERSON = "in_person", _l("In person")
+    REMOTE = "remote", _l("Remote")
+    HYBRID = "hybrid", _l("Hybrid")
 
 
 class CourseStatus(LabelledEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("Published")
+    ARCHIVED = "archived", _l("Archived")
 
 
 class SessionStatus(LabelledEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
+    SCHEDULED = "scheduled", _l("Scheduled")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
 session_trainers = sa.Table(

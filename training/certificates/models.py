@@ -12,23 +12,14 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from training.accounts.models import User
 from training.catalogue.models import CourseSession
 from training.enrolment.models import Enrolment
-from training.enums import LabelledEnum, labels
+from training.enums import LabelledEnum
 from training.extensions import Model, enum_type, utcnow
 
 
 class CertificateStatus(LabelledEnum):
-    VALID = "valid"
-    REVOKED = "revoked"
-    SUPERSEDED = "superseded"
-
-
-CERTIFICATE_STATUS_LABELS = labels(
-    {
-        CertificateStatus.VALID: _l("Valid"),
-        CertificateStatus.REVOKED: _l("Revoked"),
-        CertificateStatus.SUPERSEDED: _l("Superseded"),
-    }
-)
+    VALID = "valid", _l("Valid")
+    REVOKED = "revoked", _l("Revoked")
+    SUPERSEDED = "superseded", _l("Superseded")
 
 
 class Certificate(Model):
@@ -81,22 +72,18 @@ class Certificate(Model):
 
 
 class BatchStatus(LabelledEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+    QUEUED = "queued", _l("Queued")
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Done")
+    FAILED = "failed", _l("Failed")
+    CANCELLED = "cancelled", _l("Cancelled")
+
+    @property
+    def is_active(self) -> bool:
+        """Whether a batch in this state has a task to come or under way."""
+        return self in ACTIVE_BATCH_STATUSES
 
 
-BATCH_STATUS_LABELS = labels(
-    {
-        BatchStatus.QUEUED: _l("Queued"),
-        BatchStatus.RUNNING: _l("Running"),
-        BatchStatus.DONE: _l("Done"),
-        BatchStatus.FAILED: _l("Failed"),
-        BatchStatus.CANCELLED: _l("Cancelled"),
-    }
-)
 # A batch in one of these states has a task to come or under way; a session has at most one.
 ACTIVE_BATCH_STATUSES = (BatchStatus.QUEUED, BatchStatus.RUNNING)
 

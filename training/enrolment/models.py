@@ -10,27 +10,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.accounts.models import User
 from training.catalogue.models import CourseSession
-from training.enums import LabelledEnum, labels
+from training.enums import LabelledEnum
 from training.extensions import Model, enum_type, utcnow
 
 
 class EnrolmentStatus(LabelledEnum):
-    PENDING_APPROVAL = "pending_approval"
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-    REJECTED = "rejected"
+    PENDING_APPROVAL = "pending_approval", _l("Awaiting approval")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    WAITLISTED = "waitlisted", _l("Waitlisted")
+    CANCELLED = "cancelled", _l("Cancelled")
+    REJECTED = "rejected", _l("Rejected")
 
-
-ENROLMENT_STATUS_LABELS = labels(
-    {
-        EnrolmentStatus.PENDING_APPROVAL: _l("Awaiting approval"),
-        EnrolmentStatus.CONFIRMED: _l("Confirmed"),
-        EnrolmentStatus.WAITLISTED: _l("Waitlisted"),
-        EnrolmentStatus.CANCELLED: _l("Cancelled"),
-        EnrolmentStatus.REJECTED: _l("Rejected"),
-    }
-)
+    @property
+    def is_active(self) -> bool:
+        """Whether the learner holds, awaits or is in line for a seat (not cancelled or rejected)."""
+        return self in (EnrolmentStatus.PENDING_APPROVAL, EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED)
 
 
 class Enrolment(Model):

@@ -29,7 +29,7 @@ from training.errors import DomainError
 from training.extensions import db
 
 # The enrolments that hold or wait for a seat.
-ACTIVE = (EnrolmentStatus.PENDING_APPROVAL, EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED)
+ACTIVE = tuple(status for status in EnrolmentStatus if status.is_active)
 
 
 class EnrolmentError(DomainError):

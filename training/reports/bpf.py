@@ -16,18 +16,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from training.accounts.models import CATEGORY_LABELS, User
+from training.accounts.models import LearnerCategory, User
 from training.attendance.models import AttendanceMark, MarkStatus
-from training.catalogue.models import (
-    TRACK_LABELS,
-    Course,
-    CourseFormat,
-    CourseSession,
-    SessionStatus,
-    Slot,
-    session_trainers,
-)
+from training.catalogue.models import Course, CourseFormat, CourseSession, SessionStatus, Slot, Track, session_trainers
 from training.enrolment.models import Enrolment
+from training.enums import LabelledEnum
 from training.extensions import db
 from training.reports.values import plain_number, year_bounds
 from training.timezones import PARIS
@@ -103,8 +96,8 @@ def bpf_figures(year: int, now: datetime | None = None) -> BpfFigures:
     trainees, persons, hours = db.session.execute(
         _attended_marks(start, end, sa.func.count(sa.distinct(Enrolment.user_id)))
     ).one()
-    by_category = _lines(_grouped(start, end, User.category), CATEGORY_LABELS, lambda c: c)
-    by_track = _lines(_grouped(start, end, Course.track), TRACK_LABELS, lambda t: t)
+    by_category = _lines(_grouped(start, end, User.category), _member_labels(LearnerCategory), lambda c: c)
+    by_track = _lines(_grouped(start, end, Course.track), _member_labels(Track), lambda t: t)
     by_format = _lines(_grouped(start, end, Course.format), FORMAT_GROUP_LABELS, FORMAT_GROUPS.get)
     breakdowns = {"category": by_category, "track": by_track, "format": by_format}
     return BpfFigures(
@@ -147,6 +140,11 @@ def _grouped(start: datetime, end: datetime, column) -> list[tuple]:
     """(value of `column`, trainees, hours-trainees) for each value that has attended half-days."""
     query = _attended_marks(start, end, column).group_by(column)
     return [(value, trainees, hours) for trainees, value, hours in db.session.execute(query)]
+
+
+def _member_labels(enum_cls: type[LabelledEnum]) -> dict:
+    """Each member of `enum_cls` with its label: the keys of a breakdown by that enum, in its order."""
+    return {member: member.label for member in enum_cls}
 
 
 def _lines(rows: list[tuple], labels: dict, group) -> list[Line]:
