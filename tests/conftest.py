@@ -1,5 +1,6 @@
 """Test fixtures: an app on a freshly migrated database per test, a real SMTP server,
-users of each role, and helpers for forms with CSRF tokens.
+users of each role, a signed-in admin, the access table's `people`, and helpers for forms
+with CSRF tokens (the other shared helpers are in helpers.py).
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 Tests that need a PostgreSQL server of their own (`pg_url`) skip elsewhere, saying why,
@@ -12,11 +13,14 @@ import contextlib
 import contextvars
 import email
 import email.policy
+import hashlib
 import os
 import re
 import shutil
 import socket
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -27,6 +31,9 @@ from flask.testing import FlaskClient
 
 from tests import factories
 from training import create_app
+from training.accounts.services import create_api_token
+from training.certificates.models import Certificate
+from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -321,6 +328,59 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def signed_in_admin(auth, admin):
+    """The admin, signed in on `client` through the sign-in form."""
+    auth.sign_in(admin)
+    return admin
+
+
+@pytest.fixture
+def people(learner, other_learner, trainer, admin):
+    """The people and objects the URLs point at (see `helpers.sample_url`): a published course whose
+    session the trainer teaches, the learner's enrolment in it, their certificate and their API token,
+    and an API token of each role."""
+    other_trainer = factories.UserFactory(email="other.trainer@example.org", name="Olga Trainer", roles=["trainer"])
+    token, _plain = create_api_token(learner, "learner's token")
+    session = factories.SessionFactory(trainers=[trainer], seats_taken=1)
+    enrolment = Enrolment(
+        session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    )
+    pdf = b"%PDF-1.7 the learner's certificate"
+    certificate = Certificate(
+        code="access-table-certificate-code",
+        serial="GT-ACCESS-0001",
+        enrolment=enrolment,
+        hours_attended=Decimal("7"),
+        hours_scheduled=Decimal("7"),
+        locale="en",
+        issued_by=admin,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
+    )
+    db.session.add_all([enrolment, certificate])
+    db.session.commit()
+    users = {
+        "learner": learner,
+        "other_learner": other_learner,
+        "trainer": trainer,
+        "other_trainer": other_trainer,
+        "admin": admin,
+    }
+    bearers = {role: create_api_token(user, f"{role}'s token")[1] for role, user in users.items()}
+    db.session.commit()
+    return {
+        **users,
+        "bearers": bearers,
+        "token_id": token.id,
+        "course": session.course,
+        "session": session,
+        "slot": session.slots[0],
+        "enrolment": enrolment,
+        "certificate": certificate,
+    }
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
