@@ -1,6 +1,6 @@
 """Test fixtures: an app on a freshly migrated database per test, a real SMTP server,
-users of each role, a signed-in admin, the access table's `people`, and helpers for forms
-with CSRF tokens (the other shared helpers are in helpers.py).
+users of each role, a signed-in admin and the access table's `people`. Plain helpers
+(forms with CSRF tokens, row counts, ...) are in helpers.py.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 Tests that need a PostgreSQL server of their own (`pg_url`) skip elsewhere, saying why,
@@ -15,9 +15,7 @@ import email
 import email.policy
 import hashlib
 import os
-import re
 import shutil
-import socket
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,31 +28,17 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 
 from tests import factories
+from tests.helpers import free_port, post_form, skip_or_fail
 from training import create_app
 from training.accounts.services import create_api_token
 from training.certificates.models import Certificate
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 POSTGRES_SERVER_URL = os.environ.get(
     "TEST_POSTGRES_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def skip_or_fail(reason: str):
-    """Skip with `reason`, except in CI where a missing service is a failure."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
-    pytest.skip(reason)
 
 
 @pytest.fixture
@@ -381,33 +365,3 @@ def people(learner, other_learner, trainer, admin):
         "enrolment": enrolment,
         "certificate": certificate,
     }
-
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, page: str = "/sign-in", headers: dict | None = None) -> str:
-    """The CSRF token of the client's session, read from a page as a browser would."""
-    response = client.get(page, headers=headers)
-    match = CSRF_RE.search(response.get_data(as_text=True))
-    assert match, f"no CSRF token on {page}"
-    return match.group(1)
-
-
-def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
-    """POST a form with the CSRF token of `page` (default: the form's own URL)."""
-    token = csrf_token(client, page or url, kwargs.get("headers"))
-    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
-
-
-def unique_name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
-
-
-def is_plain(value) -> bool:
-    """Whether `value` is made of dicts, lists, strings, ints, bools and None only (no ORM object)."""
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(is_plain(v) for v in value)
-    return value is None or type(value) in (str, int, bool)

@@ -1,23 +1,70 @@
-"""Plain helpers shared by the tests: rows counted, audit entries, API tokens, the app's URLs,
-SQL statements counted, emails and PDFs read. Fixtures live in conftest.py, row builders in
-factories.py."""
+"""Plain helpers shared by the tests: services that must answer or else, forms with their CSRF
+token, rows counted, audit entries, API tokens, the app's URLs, SQL statements counted, emails
+and PDFs read. Fixtures live in conftest.py, row builders in factories.py."""
 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import skip_or_fail
 from training import create_app
 from training.accounts.services import create_api_token
 from training.audit.models import AuditEntry
 from training.extensions import db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# ---------------------------------------------------------------- services and forms
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def skip_or_fail(reason: str):
+    """Skip with `reason`, except in CI where a missing service is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
+    pytest.skip(reason)
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, page: str = "/sign-in", headers: dict | None = None) -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    response = client.get(page, headers=headers)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """POST a form with the CSRF token of `page` (default: the form's own URL)."""
+    token = csrf_token(client, page or url, kwargs.get("headers"))
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def is_plain(value) -> bool:
+    """Whether `value` is made of dicts, lists, strings, ints, bools and None only (no ORM object)."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(is_plain(v) for v in value)
+    return value is None or type(value) in (str, int, bool)
+
 
 # ---------------------------------------------------------------- the database
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token
 from tests.factories import signed_in_id
-from tests.helpers import sample_url, table_counts, url_rules
+from tests.helpers import csrf_token, sample_url, table_counts, url_rules
 
 ROLES = ("anonymous", "learner", "other_learner", "trainer", "other_trainer", "admin")
 # Whose expectation a role shares when its entry does not name it.

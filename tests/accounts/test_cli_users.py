@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training.accounts.models import LearnerCategory, Role, User
 from training.extensions import db
 
@@ -105,8 +105,6 @@ def test_import_needs_the_columns(runner, ctx, tmp_path):
 
 def test_invited_person_sets_a_password_and_signs_in(runner, client, ctx, tmp_path, mailbox):
     import re
-
-    from tests.conftest import post_form
 
     path = tmp_path / "people.csv"
     path.write_text("name,email,organisation,category,role\nZoé Blanc,zoe@example.org,Inserm,employee,learner\n")

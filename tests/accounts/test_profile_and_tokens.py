@@ -7,9 +7,8 @@ import re
 
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import PASSWORD
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training.accounts.models import ApiToken, LearnerCategory
 from training.audit.models import AuditEntry
 from training.extensions import db

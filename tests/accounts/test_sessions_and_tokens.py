@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from tests.conftest import post_form
 from tests.factories import PASSWORD
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training.accounts import services
 from training.accounts.models import ApiToken, UserSession
 from training.accounts.tokens import make_token

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import post_form
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training.accounts.models import User
 from training.extensions import db
 

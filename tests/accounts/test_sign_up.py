@@ -7,9 +7,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import UserFactory
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training.accounts.models import Role, User
 from training.audit.models import AuditEntry
 from training.extensions import db

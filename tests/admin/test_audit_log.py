@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import UserFactory
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training.audit.models import AuditEntry
 from training.extensions import db
 

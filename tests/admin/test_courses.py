@@ -7,9 +7,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import CourseFactory, SessionFactory
-from tests.helpers import audit, count_rows
+from tests.helpers import audit, count_rows, post_form
 from training.catalogue.models import Course, CourseStatus, SessionStatus, Track
 from training.core.filters import when
 from training.extensions import db

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 from markupsafe import escape
 
-from tests.conftest import post_form
 from tests.factories import CourseFactory, SessionFactory, UserFactory, paris
-from tests.helpers import QueryCounter, count_rows
+from tests.helpers import QueryCounter, count_rows, post_form
 from training import demo_data
 from training.accounts.models import User
 from training.admin import charts

@@ -8,9 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import PARIS, CourseFactory, SessionFactory, UserFactory, enrol
-from tests.helpers import audit, count_rows, plain_body
+from tests.helpers import audit, count_rows, plain_body, post_form
 from training.accounts.models import LearnerCategory
 from training.catalogue.models import CourseSession
 from training.enrolment.models import Enrolment, EnrolmentStatus

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import SessionFactory, UserFactory
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training.accounts.models import Role
 from training.accounts.services import create_api_token
 from training.audit.models import AuditEntry

@@ -7,9 +7,8 @@ from datetime import date, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import PARIS, CourseFactory, SessionFactory, UserFactory, enrol, paris
-from tests.helpers import audit, count_rows
+from tests.helpers import audit, count_rows, post_form
 from training.catalogue.models import CourseSession, SessionStatus, Slot
 from training.enrolment.models import EnrolmentStatus
 from training.extensions import db

@@ -12,9 +12,8 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from tests.attendance.conftest import DRAWING
-from tests.conftest import post_form
 from tests.factories import PASSWORD, SessionFactory, UserFactory
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training.accounts.services import create_api_token
 from training.attendance import services, signatures
 from training.attendance.models import AttendanceMark, AttendanceSignature, MarkMethod, MarkStatus, SignatureDevice

@@ -7,8 +7,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from tests.conftest import post_form
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import post_form
 from training.attendance import services
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus
 from training.audit.models import AuditEntry

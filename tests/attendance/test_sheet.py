@@ -11,9 +11,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from tests.conftest import is_plain
 from tests.factories import SessionFactory, UserFactory, paris
-from tests.helpers import QueryCounter, one_line, pdf_text, poppler, write_pdf
+from tests.helpers import QueryCounter, is_plain, one_line, pdf_text, poppler, write_pdf
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
 from training.attendance.sheet import render_sheet, sheet_data
 from training.catalogue.models import SessionStatus

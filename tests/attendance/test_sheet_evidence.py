@@ -9,9 +9,8 @@ import io
 import sqlalchemy as sa
 
 from tests.attendance.conftest import DRAWING
-from tests.conftest import post_form
 from tests.factories import PASSWORD
-from tests.helpers import count_rows, pdf_text
+from tests.helpers import count_rows, pdf_text, post_form
 from training.attendance import services
 from training.attendance.models import AttendanceSheet, MarkStatus
 from training.audit.models import AuditEntry

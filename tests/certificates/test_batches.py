@@ -11,8 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from tests.conftest import post_form
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training import create_app
 from training.accounts.models import User
 from training.audit.models import AuditEntry

@@ -11,9 +11,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_token, post_form
 from tests.factories import SessionFactory
-from tests.helpers import bearer, count_rows, pdf_text, scan_qr
+from tests.helpers import bearer, count_rows, csrf_token, pdf_text, post_form, scan_qr
 from training.attendance import services as attendance
 from training.attendance.models import MarkStatus
 from training.audit.models import AuditEntry

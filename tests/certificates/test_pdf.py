@@ -15,8 +15,7 @@ import pytest
 from werkzeug.routing import BuildError
 
 import training.pdf
-from tests.conftest import is_plain
-from tests.helpers import one_line, pdf_text, poppler, scan_qr, write_pdf
+from tests.helpers import is_plain, one_line, pdf_text, poppler, scan_qr, write_pdf
 from training.certificates import pdf as certificate_pdf
 from training.certificates.pdf import certificate_data, render_certificate, render_certificates
 from training.pdf import split_pdf

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token
-from tests.helpers import bearer, sample_url, table_counts, url_rules
+from tests.helpers import bearer, csrf_token, sample_url, table_counts, url_rules
 from training import create_app
 from training.extensions import db
 

@@ -13,9 +13,8 @@ import pytest
 from flask_babel import force_locale
 from icalendar import Calendar
 
-from tests.conftest import post_form
 from tests.factories import SessionFactory, enrol
-from tests.helpers import audit, bearer, bodies, count_rows
+from tests.helpers import audit, bearer, bodies, count_rows, post_form
 from training.attendance.models import AttendanceMark, MarkStatus
 from training.attendance.services import set_mark
 from training.attendance.sheet import sheet_data

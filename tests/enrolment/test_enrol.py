@@ -9,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from tests.conftest import post_form
 from tests.factories import SessionFactory, UserFactory
-from tests.helpers import count_rows
+from tests.helpers import count_rows, post_form
 from training.audit.models import AuditEntry
 from training.catalogue.models import CourseSession, CourseStatus, SessionStatus
 from training.enrolment import services

@@ -8,9 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import post_form
 from tests.factories import SessionFactory
-from tests.helpers import pdf_text
+from tests.helpers import pdf_text, post_form
 from tests.i18n.conftest import SESSION_DAY, collapse, english_in, page_text
 from training.attendance.sheet import render_sheet
 from training.certificates.pdf import certificate_data, render_certificate

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests import factories
-from tests.conftest import scratch_postgres_database, skip_or_fail
+from tests.conftest import scratch_postgres_database
 from tests.factories import SessionFactory, UserFactory
-from tests.helpers import count_rows
+from tests.helpers import count_rows, skip_or_fail
 from tests.production.processes import app_environment, flask_db_upgrade
 from training import create_app
 from training.attendance.services import mark_all_present

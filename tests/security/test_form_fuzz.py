@@ -35,9 +35,8 @@ from hypothesis import HealthCheck, Phase, example, given, note, settings
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from tests.conftest import csrf_token
 from tests.factories import signed_in_id
-from tests.helpers import sample_url, url_rules
+from tests.helpers import csrf_token, sample_url, url_rules
 from tests.security.consistency import AuditWatch, check_consistency
 from tests.security.html_forms import Field, forms_of
 from tests.security.strategies import baseline_body, form_bodies, one_field_edges

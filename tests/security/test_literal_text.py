@@ -15,9 +15,8 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from tests.conftest import csrf_token
 from tests.factories import CourseFactory, SessionFactory, UserFactory, signed_in_id
-from tests.helpers import pdf_text, poppler, write_pdf
+from tests.helpers import csrf_token, pdf_text, poppler, write_pdf
 from tests.reports.conftest import as_dicts, read_csv
 from training.accounts.models import User
 from training.attendance import services as attendance
