@@ -1,6 +1,6 @@
-"""Plain helpers shared by the tests: services that must answer or else, forms with their CSRF
-token, rows counted, audit entries, API tokens, the app's URLs, SQL statements counted, emails
-and PDFs read. Fixtures live in conftest.py, row builders in factories.py."""
+"""Plain helpers shared by the tests: a skip that fails in CI, forms posted with their CSRF token,
+rows counted, audit entries, API tokens, the app's URLs, SQL statements counted, emails and PDFs
+read. Fixtures live in conftest.py, row builders in factories.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from training.extensions import db
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-# ---------------------------------------------------------------- services and forms
+# ---------------------------------------------------------------- missing services, forms
 
 
 def free_port() -> int:
