@@ -1,5 +1,6 @@
 """Test fixtures: an app on a freshly migrated database per test, a real SMTP server,
-users of each role, and helpers for forms with CSRF tokens.
+users of each role, a signed-in admin and the access table's `people`. Plain helpers
+(forms with CSRF tokens, row counts, ...) are in helpers.py.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 Tests that need a PostgreSQL server of their own (`pg_url`) skip elsewhere, saying why,
@@ -12,11 +13,12 @@ import contextlib
 import contextvars
 import email
 import email.policy
+import hashlib
 import os
-import re
 import shutil
-import socket
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -26,28 +28,17 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 
 from tests import factories
+from tests.helpers import free_port, post_form, skip_or_fail
 from training import create_app
+from training.accounts.services import create_api_token
+from training.certificates.models import Certificate
+from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 POSTGRES_SERVER_URL = os.environ.get(
     "TEST_POSTGRES_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def skip_or_fail(reason: str):
-    """Skip with `reason`, except in CI where a missing service is a failure."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
-    pytest.skip(reason)
 
 
 @pytest.fixture
@@ -323,31 +314,54 @@ def auth(client):
     return Auth(client)
 
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+@pytest.fixture
+def signed_in_admin(auth, admin):
+    """The admin, signed in on `client` through the sign-in form."""
+    auth.sign_in(admin)
+    return admin
 
 
-def csrf_token(client, page: str = "/sign-in", headers: dict | None = None) -> str:
-    """The CSRF token of the client's session, read from a page as a browser would."""
-    response = client.get(page, headers=headers)
-    match = CSRF_RE.search(response.get_data(as_text=True))
-    assert match, f"no CSRF token on {page}"
-    return match.group(1)
-
-
-def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
-    """POST a form with the CSRF token of `page` (default: the form's own URL)."""
-    token = csrf_token(client, page or url, kwargs.get("headers"))
-    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
-
-
-def unique_name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
-
-
-def is_plain(value) -> bool:
-    """Whether `value` is made of dicts, lists, strings, ints, bools and None only (no ORM object)."""
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(is_plain(v) for v in value)
-    return value is None or type(value) in (str, int, bool)
+@pytest.fixture
+def people(learner, other_learner, trainer, admin):
+    """The people and objects the URLs point at (see `helpers.sample_url`): a published course whose
+    session the trainer teaches, the learner's enrolment in it, their certificate and their API token,
+    and an API token of each role."""
+    other_trainer = factories.UserFactory(email="other.trainer@example.org", name="Olga Trainer", roles=["trainer"])
+    token, _plain = create_api_token(learner, "learner's token")
+    session = factories.SessionFactory(trainers=[trainer], seats_taken=1)
+    enrolment = Enrolment(
+        session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    )
+    pdf = b"%PDF-1.7 the learner's certificate"
+    certificate = Certificate(
+        code="access-table-certificate-code",
+        serial="GT-ACCESS-0001",
+        enrolment=enrolment,
+        hours_attended=Decimal("7"),
+        hours_scheduled=Decimal("7"),
+        locale="en",
+        issued_by=admin,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
+    )
+    db.session.add_all([enrolment, certificate])
+    db.session.commit()
+    users = {
+        "learner": learner,
+        "other_learner": other_learner,
+        "trainer": trainer,
+        "other_trainer": other_trainer,
+        "admin": admin,
+    }
+    bearers = {role: create_api_token(user, f"{role}'s token")[1] for role, user in users.items()}
+    db.session.commit()
+    return {
+        **users,
+        "bearers": bearers,
+        "token_id": token.id,
+        "course": session.course,
+        "session": session,
+        "slot": session.slots[0],
+        "enrolment": enrolment,
+        "certificate": certificate,
+    }

@@ -13,20 +13,10 @@ unless the entry says otherwise: that is where another person's objects must ans
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime
-from decimal import Decimal
-
 import pytest
-import sqlalchemy as sa
 
-from tests.conftest import csrf_token
-from tests.factories import SessionFactory, UserFactory, signed_in_id
-from training import create_app
-from training.accounts.services import create_api_token
-from training.certificates.models import Certificate
-from training.enrolment.models import Enrolment, EnrolmentStatus
-from training.extensions import db
+from tests.factories import signed_in_id
+from tests.helpers import csrf_token, sample_url, table_counts, url_rules
 
 ROLES = ("anonymous", "learner", "other_learner", "trainer", "other_trainer", "admin")
 # Whose expectation a role shares when its entry does not name it.
@@ -204,16 +194,7 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
 }
 
 
-def _rules():
-    app = create_app("test")
-    return sorted(
-        (method, rule.endpoint, rule.rule)
-        for rule in app.url_map.iter_rules()
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-    )
-
-
-RULES = _rules()
+RULES = url_rules()
 
 
 def test_every_url_has_an_entry():
@@ -221,73 +202,6 @@ def test_every_url_has_an_entry():
     stale = [key for key in ACCESS if key not in {(m, e) for m, e, _ in RULES}]
     assert missing == [], f"add these to ACCESS in tests/test_access.py: {missing}"
     assert stale == [], f"these ACCESS entries match no URL any more: {stale}"
-
-
-@pytest.fixture
-def people(learner, other_learner, trainer, admin):
-    """The people and objects the URLs point at: a published course whose session the trainer
-    teaches, the learner's enrolment in it, their certificate and their API token."""
-    other_trainer = UserFactory(email="other.trainer@example.org", name="Olga Trainer", roles=["trainer"])
-    token, _plain = create_api_token(learner, "learner's token")
-    session = SessionFactory(trainers=[trainer], seats_taken=1)
-    enrolment = Enrolment(
-        session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
-    )
-    pdf = b"%PDF-1.7 the learner's certificate"
-    certificate = Certificate(
-        code="access-table-certificate-code",
-        serial="GT-ACCESS-0001",
-        enrolment=enrolment,
-        hours_attended=Decimal("7"),
-        hours_scheduled=Decimal("7"),
-        locale="en",
-        issued_by=admin,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        pdf=pdf,
-    )
-    db.session.add_all([enrolment, certificate])
-    db.session.commit()
-    users = {
-        "learner": learner,
-        "other_learner": other_learner,
-        "trainer": trainer,
-        "other_trainer": other_trainer,
-        "admin": admin,
-    }
-    bearers = {role: create_api_token(user, f"{role}'s token")[1] for role, user in users.items()}
-    db.session.commit()
-    return {
-        **users,
-        "bearers": bearers,
-        "token_id": token.id,
-        "course": session.course,
-        "session": session,
-        "slot": session.slots[0],
-        "enrolment": enrolment,
-        "certificate": certificate,
-    }
-
-
-def _url(rule: str, people: dict) -> str:
-    values = {
-        "<path:filename>": "css/app.css",
-        "<token>": "not-a-valid-token",
-        "<int:user_id>": str(people["learner"].id),
-        "<int:token_id>": str(people["token_id"]),
-        "<slug>": people["course"].slug,
-        "<int:course_id>": str(people["course"].id),
-        "<int:session_id>": str(people["session"].id),
-        "<int:slot_id>": str(people["slot"].id),
-        "<int:enrolment_id>": str(people["enrolment"].id),
-        "<code>": people["certificate"].code,
-        "<int:batch_id>": "999",
-        "<kind>": "attendance",
-        "<int:certificate_id>": str(people["certificate"].id),
-    }
-    for placeholder, value in values.items():
-        rule = rule.replace(placeholder, value)
-    assert "<" not in rule, f"no sample value for {rule}"
-    return rule
 
 
 def expected_status(entry: dict[str, int], role: str) -> int:
@@ -301,13 +215,13 @@ def test_access(client, people, role, method, endpoint, rule):
     entry = ACCESS.get((method, endpoint))
     if entry is None:
         pytest.fail(f"{method} {endpoint} has no entry in ACCESS")
-    url = _url(rule, people)
+    url = sample_url(rule, people)
     if role != "anonymous" and not rule.startswith("/api/"):
         # Signed in as signing in does: a server-side session, opened before the row counts are taken.
         with client.session_transaction() as session:
             session["_user_id"] = signed_in_id(people[role])
             session["_fresh"] = True
-    before = _row_counts() if method == "GET" else None
+    before = table_counts() if method == "GET" else None
     registers = GET_REGISTERS.get(endpoint, set()) if expected_status(entry, role) == 200 else set()
     if rule.startswith("/api/"):
         # The API ignores the cookie session: each role calls it with its own bearer token.
@@ -321,7 +235,7 @@ def test_access(client, people, role, method, endpoint, rule):
     response.close()
     assert response.status_code == expected_status(entry, role), f"{role} {method} {url}"
     if before is not None:
-        after = _row_counts()
+        after = table_counts()
         for table in registers:  # the document handed out is registered once, with its audit row
             assert after[table] == before[table] + 1, f"{role} GET {url} did not register one row in {table}"
             after[table] = before[table]
@@ -331,15 +245,6 @@ def test_access(client, people, role, method, endpoint, rule):
 # The GETs that register the document they hand out (an attendance sheet gets a verification code
 # and its fingerprint is kept, so the verification page recognises it), and the tables they add to.
 GET_REGISTERS = {"attendance.attendance_sheet": {"attendance_sheets", "audit_log"}}
-
-
-def _row_counts() -> dict[str, int]:
-    """The number of rows of every table: a GET adds or removes none (updates are not seen here)."""
-    db.session.expire_all()
-    return {
-        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
-        for table in db.metadata.sorted_tables
-    }
 
 
 def test_the_table_covers_every_role():
@@ -355,6 +260,6 @@ HTML_WRITES = [(m, e, r) for m, e, r in RULES if m != "GET" and not r.startswith
 def test_html_writes_without_csrf_token_are_refused(client, people, method, endpoint, rule):
     with client.session_transaction() as session:
         session["_user_id"] = signed_in_id(people["admin"])
-    response = client.open(_url(rule, people), method=method, data={"locale": "en", "name": "x"})
+    response = client.open(sample_url(rule, people), method=method, data={"locale": "en", "name": "x"})
     assert response.status_code == 400
     assert "This form has expired" in response.get_data(as_text=True)

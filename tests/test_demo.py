@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import count_rows, table_counts
 from training import demo_data
 from training.accounts.models import User
 from training.attendance.models import AttendanceMark, SlotSignoff
@@ -19,17 +20,6 @@ from training.extensions import db
 from training.surveys.models import SurveyResponse
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def count(model, *where) -> int:
-    """Rows of `model` matching `where`."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def table_counts() -> dict[str, int]:
-    """The number of rows in every table."""
-    tables = db.metadata.sorted_tables
-    return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables}
 
 
 @pytest.fixture
@@ -63,23 +53,23 @@ def test_accounts_can_sign_in_with_the_printed_passwords(seeded):
 
 def test_catalogue_covers_tracks_languages_and_statuses(seeded):
     published = Course.status == CourseStatus.PUBLISHED
-    assert count(Course, published) >= 15
+    assert count_rows(Course, published) >= 15
     tracks = db.session.scalars(sa.select(Course.track).where(published).distinct()).all()
     assert len(tracks) == 3
     languages = db.session.scalars(sa.select(Course.language).where(published).distinct()).all()
     assert sorted(languages) == ["en", "fr"]
-    assert count(Course, Course.status == CourseStatus.DRAFT) == 1
-    assert count(Course, Course.status == CourseStatus.ARCHIVED) == 1
-    assert count(Course, sa.or_(Course.accessibility == "", Course.contact == "", Course.access_delay == "")) == 0
+    assert count_rows(Course, Course.status == CourseStatus.DRAFT) == 1
+    assert count_rows(Course, Course.status == CourseStatus.ARCHIVED) == 1
+    assert count_rows(Course, sa.or_(Course.accessibility == "", Course.contact == "", Course.access_delay == "")) == 0
 
 
 def test_sessions_are_past_running_and_future(seeded):
     now = datetime.now(UTC)
-    assert count(CourseSession, CourseSession.ends_at < now) >= 10
-    assert count(CourseSession, CourseSession.starts_at <= now, CourseSession.ends_at > now) >= 1
-    assert count(CourseSession, CourseSession.starts_at > now) >= 10
-    assert count(CourseSession, CourseSession.status == SessionStatus.CANCELLED) == 1
-    assert count(CourseSession, CourseSession.approval_required) >= 1
+    assert count_rows(CourseSession, CourseSession.ends_at < now) >= 10
+    assert count_rows(CourseSession, CourseSession.starts_at <= now, CourseSession.ends_at > now) >= 1
+    assert count_rows(CourseSession, CourseSession.starts_at > now) >= 10
+    assert count_rows(CourseSession, CourseSession.status == SessionStatus.CANCELLED) == 1
+    assert count_rows(CourseSession, CourseSession.approval_required) >= 1
 
 
 def test_slots_are_paris_half_days_on_weekdays(seeded):
@@ -92,11 +82,11 @@ def test_slots_are_paris_half_days_on_weekdays(seeded):
 
 def test_enrolments_in_every_state_and_attendance(seeded):
     for status in EnrolmentStatus:
-        assert count(Enrolment, Enrolment.status == status) >= 1, status
-    assert count(AttendanceMark) > 100
-    assert count(SurveyResponse) > 0
+        assert count_rows(Enrolment, Enrolment.status == status) >= 1, status
+    assert count_rows(AttendanceMark) > 100
+    assert count_rows(SurveyResponse) > 0
     # Trainers signed off the elapsed slots, but one is still waiting for its signature.
-    assert 0 < count(SlotSignoff) < count(Slot, Slot.ends_at <= datetime.now(UTC))
+    assert 0 < count_rows(SlotSignoff) < count_rows(Slot, Slot.ends_at <= datetime.now(UTC))
 
 
 def test_seats_taken_equals_confirmed_enrolments(seeded):
@@ -140,8 +130,8 @@ def test_refuses_a_database_holding_other_data(app, runner):
     assert result.exit_code != 0
     assert "empty database" in result.output
     with app.app_context():
-        assert count(User) == 1
-        assert count(Course) == 0
+        assert count_rows(User) == 1
+        assert count_rows(Course) == 0
 
 
 def test_past_sessions_have_certificates_and_the_last_one_is_left_to_issue(seeded):

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from tests.helpers import count_rows, post_form
 from training.accounts.models import LearnerCategory, Role, User
 from training.extensions import db
 
 GOOD_PASSWORD = "bioréacteur à usage unique"
-
-
-def _count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
 def test_create_with_a_password(runner, ctx):
@@ -52,7 +49,7 @@ def test_create_refuses_a_weak_password_or_a_duplicate(runner, learner):
     result = runner.invoke(args=["users", "create", learner.email.upper(), "--password", GOOD_PASSWORD])
     assert result.exit_code != 0
     assert "already uses this email" in result.output
-    assert _count() == 1
+    assert count_rows(User) == 1
 
 
 def test_import_creates_accounts_and_invites_those_without_password(runner, ctx, tmp_path, mailbox):
@@ -94,7 +91,7 @@ def test_import_reports_every_bad_row_and_imports_nothing(runner, learner, tmp_p
     assert "line 6: unknown category 'astronaut'" in output
     assert "line 6: unknown role 'wizard'" in output
     assert "nothing was imported" in output
-    assert _count() == 1
+    assert count_rows(User) == 1
     assert mailbox == []
 
 
@@ -108,8 +105,6 @@ def test_import_needs_the_columns(runner, ctx, tmp_path):
 
 def test_invited_person_sets_a_password_and_signs_in(runner, client, ctx, tmp_path, mailbox):
     import re
-
-    from tests.conftest import post_form
 
     path = tmp_path / "people.csv"
     path.write_text("name,email,organisation,category,role\nZoé Blanc,zoe@example.org,Inserm,employee,learner\n")

@@ -7,8 +7,8 @@ import re
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from tests.conftest import post_form
 from tests.factories import PASSWORD
+from tests.helpers import post_form
 from training.audit.models import AuditEntry
 from training.extensions import db
 

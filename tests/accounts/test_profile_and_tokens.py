@@ -7,8 +7,8 @@ import re
 
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import PASSWORD
+from tests.helpers import count_rows, post_form
 from training.accounts.models import ApiToken, LearnerCategory
 from training.audit.models import AuditEntry
 from training.extensions import db
@@ -111,7 +111,7 @@ def test_api_token_refused_with_a_problem_detail(client, learner):
         assert response.mimetype == "application/problem+json"
         assert response.json["status"] == 401 and response.json["detail"]
         assert response.headers["WWW-Authenticate"].lower().startswith("basic")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+    assert count_rows(ApiToken) == 0
 
 
 def test_deactivated_account_gets_no_token_and_its_tokens_stop(client, learner):

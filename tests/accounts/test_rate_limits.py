@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 SIGN_UP = {
     "name": "Nouvelle Personne",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.conftest import post_form
+from tests.helpers import post_form
 from training.accounts.models import Role
 from training.audit.models import AuditEntry
 from training.extensions import db

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from tests.conftest import post_form
 from tests.factories import PASSWORD
+from tests.helpers import count_rows, post_form
 from training.accounts import services
 from training.accounts.models import ApiToken, UserSession
 from training.accounts.tokens import make_token
@@ -42,11 +42,7 @@ def signed_in(client) -> bool:
 
 
 def open_sessions(user) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-    )
+    return count_rows(UserSession, UserSession.user_id == user.id, UserSession.ended_at.is_(None))
 
 
 def test_a_copied_session_cookie_dies_when_its_owner_signs_out(app, client, auth, learner):

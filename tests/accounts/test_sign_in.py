@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import count_rows, post_form
 from training.accounts.models import User
 from training.extensions import db
 
@@ -83,9 +82,9 @@ def test_session_cookie_flags(client, auth, learner):
 
 
 def test_inactive_user_count_unchanged_by_failed_sign_in(client, auth, learner):
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    before = count_rows(User)
     auth.sign_in("x@example.org", "nope nope nope")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == before
+    assert count_rows(User) == before
 
 
 def test_unconfirmed_user_gets_a_new_link(client, auth, mailbox, ctx):

@@ -7,8 +7,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import UserFactory
+from tests.helpers import count_rows, post_form
 from training.accounts.models import Role, User
 from training.audit.models import AuditEntry
 from training.extensions import db
@@ -63,7 +63,7 @@ def test_sign_up_with_a_known_address_answers_the_same_and_warns_the_owner(clien
     second = post_form(client, "/sign-up", {**GOOD, "email": "nobody@example.org"})
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
+    assert count_rows(User) == 2
     owner_message = next(m for m in mailbox if m["To"] == learner.email)
     assert "reset-password" in owner_message.get_body(("plain",)).get_content()
 
@@ -75,7 +75,7 @@ def test_weak_password_is_refused_with_a_reason_and_nothing_is_stored(client, ct
         page = response.get_data(as_text=True)
         assert "is-invalid" in page
         assert ("10" in page) or ("deviner" in page) or ("guess" in page)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    assert count_rows(User) == 0
     assert mailbox == []
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import UserFactory
+from tests.helpers import count_rows, post_form
 from training.audit.models import AuditEntry
 from training.extensions import db
 
@@ -113,4 +113,4 @@ def test_the_log_has_no_way_to_change_a_row(app, log):
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         db.session.execute(sa.delete(AuditEntry))
     db.session.rollback()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 3
+    assert count_rows(AuditEntry) == 3

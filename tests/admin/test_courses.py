@@ -7,9 +7,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import CourseFactory, SessionFactory
-from training.audit.models import AuditEntry
+from tests.helpers import audit, count_rows, post_form
 from training.catalogue.models import Course, CourseStatus, SessionStatus, Track
 from training.core.filters import when
 from training.extensions import db
@@ -38,16 +37,6 @@ FORM = {
 
 def page(response) -> str:
     return response.get_data(as_text=True)
-
-
-def audit(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
-
-
-@pytest.fixture
-def signed_in_admin(client, auth, admin):
-    auth.sign_in(admin)
-    return admin
 
 
 def test_the_list_shows_every_status_and_filters(client, signed_in_admin):
@@ -94,7 +83,7 @@ def test_a_taken_slug_is_shown_next_to_its_field(client, signed_in_admin):
     assert response.status_code == 422
     assert "Another course already uses the short name “lentiviral-vectors”." in page(response)
     assert 'id="slug-error"' in page(response)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 1
+    assert count_rows(Course) == 1
 
 
 def test_missing_fields_are_explained(client, signed_in_admin):
@@ -169,4 +158,4 @@ def test_a_learner_cannot_create_a_course(client, auth, learner):
     auth.sign_in(learner)
     response = post_form(client, "/admin/courses/new", FORM, page="/")
     assert response.status_code == 403
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 0
+    assert count_rows(Course) == 0

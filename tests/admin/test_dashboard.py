@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 from markupsafe import escape
 
-from tests.catalogue.test_query_counts import QueryCounter
-from tests.conftest import post_form
 from tests.factories import CourseFactory, SessionFactory, UserFactory, paris
+from tests.helpers import QueryCounter, count_rows, post_form
 from training import demo_data
 from training.accounts.models import User
 from training.admin import charts
@@ -160,7 +159,7 @@ def test_demo_upcoming_sessions_show_their_waitlist_and_leave_out_cancelled_ones
 
 
 def test_demo_ratings_chart_counts_every_response_of_the_year(demo):
-    responses = db.session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse))
+    responses = count_rows(SurveyResponse)
     drawn = bars(svg(demo, "chart-ratings"))
     assert len(drawn) == 5
     assert sum(int(label) for _title, label in drawn) == responses > 0
@@ -220,38 +219,32 @@ def days_ago(n: int) -> date:
     return date.today() - timedelta(days=n)
 
 
-@pytest.fixture
-def signed_in(client, auth, admin):
-    auth.sign_in(admin)
-    return client
-
-
-def test_a_half_day_signed_off_leaves_the_list(signed_in, trainer, admin):
+def test_a_half_day_signed_off_leaves_the_list(client, signed_in_admin, trainer, admin):
     session = held_session(days_ago(3), trainer, course__title="Purification aval AAV")
     held_session(days_ago(3), trainer, course__title="Annulée", status=SessionStatus.CANCELLED)
     SessionFactory(day=date.today() + timedelta(days=5), course__title="Pas encore")
-    html = section(get_dashboard(signed_in), "unsigned")
+    html = section(get_dashboard(client), "unsigned")
     assert badge(html) == 2 and html.count("Purification aval AAV") == 2
     assert "Thomas Petit" in html and "Annulée" not in html and "Pas encore" not in html
 
     morning, afternoon = session.slots
     db.session.add(SlotSignoff(slot_id=morning.id, signed_by=trainer))
     db.session.commit()
-    html = section(get_dashboard(signed_in), "unsigned")
+    html = section(get_dashboard(client), "unsigned")
     assert badge(html) == 1 and "1:30" in html and "9:00" not in html  # the afternoon is left
 
     db.session.add(SlotSignoff(slot_id=afternoon.id, signed_by=trainer))
     db.session.commit()
-    html = section(get_dashboard(signed_in), "unsigned")
+    html = section(get_dashboard(client), "unsigned")
     assert badge(html) == 0 and "Every ended half-day is signed off." in html
 
 
-def test_an_issued_certificate_removes_its_session_from_due(signed_in, trainer, admin, mailbox):
+def test_an_issued_certificate_removes_its_session_from_due(client, signed_in_admin, trainer, admin, mailbox):
     present, absent = UserFactory(name="Alice Bernard"), UserFactory(name="Bruno Caron")
     session = held_session(days_ago(4), trainer, [present, absent], "PPAA", course__title="Édition du génome")
     held_session(days_ago(5), trainer, [UserFactory()], "AA", course__title="Personne d'éligible")
     held_session(days_ago(200), trainer, [UserFactory()], "PP", course__title="Il y a longtemps")
-    html = section(get_dashboard(signed_in), "certificates-due")
+    html = section(get_dashboard(client), "certificates-due")
     assert badge(html) == 1
     assert f'href="/admin/sessions/{session.id}/certificates"' in html
     assert "1 learner earned a certificate not yet issued" in html
@@ -260,22 +253,22 @@ def test_an_issued_certificate_removes_its_session_from_due(signed_in, trainer, 
     enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == present.id))
     certificates.issue(admin, enrolment)
     db.session.commit()
-    html = section(get_dashboard(signed_in), "certificates-due")
+    html = section(get_dashboard(client), "certificates-due")
     assert badge(html) == 0 and "Édition du génome" not in html
 
 
-def test_absences_of_the_last_30_days_only_and_not_excused(signed_in, trainer):
+def test_absences_of_the_last_30_days_only_and_not_excused(client, signed_in_admin, trainer):
     recent, excused = UserFactory(name="Chloé Dumas"), UserFactory(name="Denis Excusé")
     old = UserFactory(name="Eve Ancienne")
     held_session(days_ago(3), trainer, [recent, excused], "PAEE", course__title="Contrôle qualité")
     held_session(days_ago(40), trainer, [old], "AA")
-    html = section(get_dashboard(signed_in), "absences")
+    html = section(get_dashboard(client), "absences")
     assert badge(html) == 1
     assert "Chloé Dumas" in html and "Contrôle qualité" in html and "1:30" in html
     assert "Denis" not in html and "Eve Ancienne" not in html
 
 
-def test_upcoming_sessions_show_fill_rate_waitlist_and_requests(signed_in, trainer):
+def test_upcoming_sessions_show_fill_rate_waitlist_and_requests(client, signed_in_admin, trainer):
     soon = SessionFactory(
         day=date.today() + timedelta(days=10), capacity=4, seats_taken=3, course__title="Bientôt complet"
     )
@@ -283,7 +276,7 @@ def test_upcoming_sessions_show_fill_rate_waitlist_and_requests(signed_in, train
         enrol(soon, UserFactory(), status)
     SessionFactory(day=date.today() + timedelta(days=12), course__title="Annulée", status=SessionStatus.CANCELLED)
     SessionFactory(day=date.today() + timedelta(days=70), course__title="Trop loin")
-    page = get_dashboard(signed_in)
+    page = get_dashboard(client)
     html = section(page, "upcoming")
     assert badge(html) == 1 and "Annulée" not in html and "Trop loin" not in html
     row = re.search(r"Bientôt complet.*?</tr>", html, re.S).group(0)
@@ -292,8 +285,8 @@ def test_upcoming_sessions_show_fill_rate_waitlist_and_requests(signed_in, train
     assert badge(section(page, "approvals")) == 1
 
 
-def test_an_empty_database_shows_empty_sections_and_charts(signed_in):
-    page = get_dashboard(signed_in)
+def test_an_empty_database_shows_empty_sections_and_charts(client, signed_in_admin):
+    page = get_dashboard(client)
     assert "No enrolment awaits approval." in page and "No session starts in the next 60 days." in page
     assert bars(svg(page, "chart-fill")) == [] and bars(svg(page, "chart-ratings"))[0][1] == "0"
 
@@ -406,14 +399,14 @@ def populate(count: int, trainer: User) -> None:
     db.session.commit()
 
 
-def test_query_count_does_not_grow_with_the_data(signed_in, trainer):
+def test_query_count_does_not_grow_with_the_data(client, signed_in_admin, trainer):
     populate(3, trainer)
     with QueryCounter(db.engine) as small:
-        page = get_dashboard(signed_in)
+        page = get_dashboard(client)
     assert badge(section(page, "certificates-due")) == 3
     populate(12, trainer)
     with QueryCounter(db.engine) as large:
-        page = get_dashboard(signed_in)
+        page = get_dashboard(client)
     assert badge(section(page, "unsigned")) == 30 and badge(section(page, "upcoming")) == 15
     assert badge(section(page, "certificates-due")) == 15
     assert large.count == small.count, f"{small.count} queries for 3 of each, {large.count} for 15"

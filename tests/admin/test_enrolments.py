@@ -8,10 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import PARIS, CourseFactory, SessionFactory, UserFactory, enrol
+from tests.helpers import audit, count_rows, plain_body, post_form
 from training.accounts.models import LearnerCategory
-from training.audit.models import AuditEntry
 from training.catalogue.models import CourseSession
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
@@ -44,24 +43,10 @@ def page(response) -> str:
     return response.get_data(as_text=True)
 
 
-def audit(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
-
-
-def plain(message) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
 def statuses(*enrolments: Enrolment) -> list[EnrolmentStatus]:
     for enrolment in enrolments:
         db.session.refresh(enrolment)
     return [enrolment.status for enrolment in enrolments]
-
-
-@pytest.fixture
-def signed_in_admin(client, auth, admin):
-    auth.sign_in(admin)
-    return admin
 
 
 @pytest.fixture
@@ -178,7 +163,7 @@ def test_decline_with_a_reason_tells_the_learner(client, signed_in_admin, sessio
     assert entry.actor_id == signed_in_admin.id and entry.reason == reason
     [message] = mailbox
     assert message["To"] == learner.email and message["Subject"] == "Enrolment request declined: AAV vector design"
-    assert reason in plain(message)
+    assert reason in plain_body(message)
 
 
 # ---------------------------------------------------------------- the session page and cancelling
@@ -239,7 +224,7 @@ def test_an_admin_cancels_with_a_reason_and_the_first_waitlisted_gets_the_seat(
     assert promoted.object_id == str(first.id) and promoted.actor_id == signed_in_admin.id
     told = {message["To"]: message for message in mailbox}
     assert set(told) == {learner.email, first.user.email}
-    assert reason in plain(told[learner.email])
+    assert reason in plain_body(told[learner.email])
     assert told[first.user.email]["Subject"] == "A seat is yours: AAV vector design"
     html = page(client.get(response.location))
     assert "Cancelled: Léa Martin receives your reason by email." in html
@@ -320,7 +305,7 @@ def test_enrol_on_behalf_needs_an_existing_account(client, signed_in_admin, sess
     html = page(response)
     assert 'No account uses this address: create it first in <a href="/admin/users">People</a>.' in html
     assert 'value="nobody@example.org"' in html
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0 and mailbox == []
+    assert count_rows(Enrolment) == 0 and mailbox == []
 
 
 def test_enrol_on_behalf_someone_already_enrolled(client, signed_in_admin, session, learner, mailbox):

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import SessionFactory, UserFactory
+from tests.helpers import count_rows, post_form
 from training.accounts.models import Role
 from training.accounts.services import create_api_token
 from training.audit.models import AuditEntry
@@ -40,9 +40,7 @@ def test_a_deactivated_learner_is_signed_out_everywhere_and_keeps_their_records(
 
     assert other_device.get("/my/trainings").status_code == 302  # the open session ended
     db.session.expire_all()
-    assert (
-        db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.user_id == learner.id)) == 1
-    )
+    assert count_rows(Enrolment, Enrolment.user_id == learner.id) == 1
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.deactivated"))
     assert (entry.actor_id, entry.object_id, entry.reason) == (admin.id, str(learner.id), "Left the company")
 

@@ -7,9 +7,8 @@ from datetime import date, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import post_form
 from tests.factories import PARIS, CourseFactory, SessionFactory, UserFactory, enrol, paris
-from training.audit.models import AuditEntry
+from tests.helpers import audit, count_rows, post_form
 from training.catalogue.models import CourseSession, SessionStatus, Slot
 from training.enrolment.models import EnrolmentStatus
 from training.extensions import db
@@ -27,10 +26,6 @@ def make_session(**kwargs) -> CourseSession:
 
 def page(response) -> str:
     return response.get_data(as_text=True)
-
-
-def audit(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
 
 
 def new_session_form(trainer, **overrides) -> dict:
@@ -54,12 +49,6 @@ def new_session_form(trainer, **overrides) -> dict:
 def slot_form(slot: Slot, **overrides) -> dict:
     start, end = slot.starts_at.astimezone(PARIS), slot.ends_at.astimezone(PARIS)
     return {"day": start.date().isoformat(), "starts": f"{start:%H:%M}", "ends": f"{end:%H:%M}", **overrides}
-
-
-@pytest.fixture
-def signed_in_admin(client, auth, admin):
-    auth.sign_in(admin)
-    return admin
 
 
 @pytest.fixture
@@ -133,7 +122,7 @@ def test_scheduling_mistakes_are_explained(client, signed_in_admin, course, trai
     response = post_form(client, f"/admin/courses/{course.id}/sessions/new", new_session_form(trainer, **overrides))
     assert response.status_code == 422
     assert message in page(response)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseSession)) == 0
+    assert count_rows(CourseSession) == 0
 
 
 def test_a_double_booked_trainer_is_refused(client, signed_in_admin, course, ctx):

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import CourseFactory, SessionFactory, paris
-from training.accounts.services import create_api_token
+from tests.helpers import bearer, count_rows
 from training.audit.models import AuditEntry
 from training.catalogue.models import Course, CourseSession, CourseStatus, Track
 from training.extensions import db
@@ -26,12 +26,6 @@ NEW_COURSE = {
     "price_eur": "1450.00",
     "status": "published",
 }
-
-
-def bearer(user) -> dict:
-    _token, plain = create_api_token(user, "test")
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 def test_list_with_filters_and_pagination(client, ctx):
@@ -96,7 +90,7 @@ def test_create_course_validation_is_a_422_naming_fields_and_stores_nothing(clie
     assert response.status_code == 422
     fields = {e["field"] for e in response.json["errors"]}
     assert {"slug", "duration_hours", "colour"} <= fields
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 0
+    assert count_rows(Course) == 0
 
 
 def test_duplicate_slug_is_refused(client, admin):
@@ -117,7 +111,7 @@ def test_writes_need_an_admin_token(client, learner, trainer):
     assert client.post("/api/v1/courses", json=NEW_COURSE).status_code == 401
     for user in (learner, trainer):
         assert client.post("/api/v1/courses", json=NEW_COURSE, headers=bearer(user)).status_code == 403
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 0
+    assert count_rows(Course) == 0
 
 
 def test_admin_records_a_past_session_with_its_slots(client, admin, trainer):
@@ -164,7 +158,7 @@ def test_session_validation_speaks_plainly(client, admin, learner):
     response = client.post(f"/api/v1/courses/{course.slug}/sessions", json=naive, headers=bearer(admin))
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "enrolment_deadline"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseSession)) == 0
+    assert count_rows(CourseSession) == 0
 
 
 def test_responses_follow_the_openapi_document(client, ctx):

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.api.test_catalogue_api import bearer
 from tests.factories import SessionFactory
+from tests.helpers import bearer, count_rows
 from training.audit.models import AuditEntry
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
@@ -23,7 +23,7 @@ def test_enrol_is_201_then_200_with_the_same_enrolment(client, learner):
     assert first.json["status"] == "confirmed" and first.json["waitlist_position"] is None
     again = client.post(f"/api/v1/sessions/{session.id}/enrolments", json=ACK, headers=headers)
     assert again.status_code == 200 and again.json["id"] == first.json["id"]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 1
+    assert count_rows(Enrolment) == 1
 
 
 def test_full_session_answers_with_the_waitlist_position(client, learner, other_learner):
@@ -85,7 +85,7 @@ def test_only_admins_enrol_someone_else(client, learner, other_learner):
         f"/api/v1/sessions/{session.id}/enrolments", json={"user": other_learner.email, **ACK}, headers=bearer(learner)
     )
     assert response.status_code == 403
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
+    assert count_rows(Enrolment) == 0
 
 
 def test_admin_cancels_with_a_reason_and_the_waitlist_moves(client, admin, learner, other_learner):

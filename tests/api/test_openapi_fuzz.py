@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 
 from tests.factories import SessionFactory, UserFactory
-from training.accounts.services import create_api_token
+from tests.helpers import bearer, count_rows
 from training.api.openapi import openapi_document
 from training.audit.models import AuditEntry
 from training.catalogue.models import Course, CourseSession
@@ -30,10 +29,7 @@ def api_schema(app, ctx):
 
 @pytest.fixture
 def admin_headers(ctx):
-    admin = UserFactory(email="fuzz.admin@example.org", roles=["admin"])
-    _token, plain = create_api_token(admin, "fuzz")
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
+    return bearer(UserFactory(email="fuzz.admin@example.org", roles=["admin"]), "fuzz")
 
 
 def operations(schema):
@@ -64,8 +60,6 @@ def assert_consistent():
     (the fixture's own course and session, made by a factory, have none)."""
     db.session.expire_all()
     for model, action in ((Course, "course.created"), (CourseSession, "session.scheduled")):
-        stored = db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        audited = db.session.scalar(
-            sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
-        )
+        stored = count_rows(model)
+        audited = count_rows(AuditEntry, AuditEntry.action == action)
         assert audited == stored - 1, model

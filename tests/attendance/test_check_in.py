@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from tests.attendance.conftest import DRAWING
-from tests.conftest import post_form
 from tests.factories import SessionFactory, UserFactory
+from tests.helpers import post_form
 from training.attendance import services
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus
 from training.catalogue.models import Slot

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from tests.attendance.conftest import DRAWING
-from tests.conftest import post_form
 from tests.factories import PASSWORD, SessionFactory, UserFactory
+from tests.helpers import count_rows, post_form
 from training.accounts.services import create_api_token
 from training.attendance import services, signatures
 from training.attendance.models import AttendanceMark, AttendanceSignature, MarkMethod, MarkStatus, SignatureDevice
@@ -21,10 +21,6 @@ from training.audit.models import AuditEntry
 from training.catalogue.models import Slot
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def put_mark(client, token: str, slot: Slot, enrolment: Enrolment, **body):
@@ -73,12 +69,12 @@ def only(session) -> tuple[Slot, Enrolment]:
 
 def test_present_is_refused_before_the_half_day_opens_with_a_problem_document(client, trainer_token, later_session):
     slot, enrolment = only(later_session)
-    audit_rows = count(AuditEntry)
+    audit_rows = count_rows(AuditEntry)
     response = put_mark(client, trainer_token, slot, enrolment, status="present")
     assert response.status_code == 409
     assert response.content_type == "application/problem+json"
     assert "present or late can be marked from" in response.json["detail"]
-    assert count(AttendanceMark) == 0 and count(AuditEntry) == audit_rows
+    assert count_rows(AttendanceMark) == 0 and count_rows(AuditEntry) == audit_rows
 
 
 @pytest.mark.parametrize("minutes_before,allowed", [(31, False), (30, True), (0, True)])
@@ -90,7 +86,7 @@ def test_present_opens_thirty_minutes_before_the_start(ctx, trainer, later_sessi
         else:
             with pytest.raises(services.TooEarly):
                 services.set_mark(trainer, slot, enrolment, MarkStatus.LATE)
-            assert count(AttendanceMark) == 0
+            assert count_rows(AttendanceMark) == 0
 
 
 def test_the_opening_time_is_configurable(ctx, app, trainer, later_session):
@@ -116,10 +112,10 @@ def test_a_mark_after_sign_off_needs_a_reason_and_keeps_before_after_who_when_wh
     services.mark_all_present(trainer, morning)
     services.sign_off(trainer, morning, PASSWORD)
     db.session.commit()
-    audit_rows = count(AuditEntry)
+    audit_rows = count_rows(AuditEntry)
     refused = put_mark(client, trainer_token, morning, enrolments[0], status="absent")
     assert refused.status_code == 422 and "give the reason" in refused.json["detail"]
-    assert count(AuditEntry) == audit_rows
+    assert count_rows(AuditEntry) == audit_rows
     accepted = put_mark(client, trainer_token, morning, enrolments[0], status="absent", reason="Parti à 9 h 10")
     assert accepted.status_code == 200
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "attendance.changed"))
@@ -135,7 +131,7 @@ def test_a_service_call_by_someone_who_does_not_teach_is_refused(ctx, morning, e
         services.set_mark(
             enrolments[1].user, morning, enrolments[0], MarkStatus.PRESENT, method=MarkMethod.SELF_CHECKIN
         )
-    assert count(AttendanceMark) == 0
+    assert count_rows(AttendanceMark) == 0
 
 
 # ---------------------------------------------------------------- self check-in
@@ -151,7 +147,7 @@ def test_self_check_in_never_overrides_the_trainers_absent(client, auth, trainer
     assert "Your trainer has already marked this half-day" in response.get_data(as_text=True)
     mark = db.session.scalar(sa.select(AttendanceMark))
     assert (mark.status, mark.method, mark.note) == (MarkStatus.ABSENT, MarkMethod.TRAINER, "Vu parti")
-    assert count(AttendanceSignature) == 0
+    assert count_rows(AttendanceSignature) == 0
 
 
 def test_check_in_after_sign_off_is_refused(client, auth, trainer, morning, enrolments):
@@ -191,7 +187,7 @@ def test_a_forwarded_code_only_checks_in_the_person_who_opens_it(client, auth, m
     auth.sign_in(learner)  # somebody not enrolled
     response = post_form(client, f"/check-in/{token}", {"drawing": DRAWING})
     assert response.status_code == 403 and "confirmed seat" in response.get_data(as_text=True)
-    assert count(AttendanceMark) == 1
+    assert count_rows(AttendanceMark) == 1
 
 
 def test_check_in_without_a_signature_changes_nothing(client, auth, morning, enrolments):
@@ -202,7 +198,7 @@ def test_check_in_without_a_signature_changes_nothing(client, auth, morning, enr
     assert "Draw your signature" in response.get_data(as_text=True) or "Type your full name" in response.get_data(
         as_text=True
     )
-    assert count(AttendanceMark) == 0 and count(AttendanceSignature) == 0
+    assert count_rows(AttendanceMark) == 0 and count_rows(AttendanceSignature) == 0
 
 
 @pytest.mark.parametrize("typed,accepted", [("alice  BERNARD", True), ("Alice Bernardo", False)])
@@ -210,7 +206,7 @@ def test_a_typed_signature_is_the_learners_own_name(client, auth, morning, enrol
     auth.sign_in(enrolments[0].user)  # Alice Bernard
     response = post_form(client, f"/check-in/{services.checkin_token(morning)}", {"typed_name": typed})
     assert response.status_code == (200 if accepted else 422)
-    assert count(AttendanceSignature) == (1 if accepted else 0)
+    assert count_rows(AttendanceSignature) == (1 if accepted else 0)
 
 
 @pytest.mark.parametrize(
@@ -261,7 +257,7 @@ def test_a_learner_signs_on_the_trainers_phone_with_their_own_password(client, a
     assert "Bruno Caron signs this half-day" in page and "data-signature-pad" in page
     wrong = post_form(client, url, {"password": "not the password", "drawing": DRAWING})
     assert wrong.status_code == 422 and "The password is not right" in wrong.get_data(as_text=True)
-    assert count(AttendanceSignature) == 0
+    assert count_rows(AttendanceSignature) == 0
     right = post_form(client, url, {"password": PASSWORD, "drawing": DRAWING})
     assert right.status_code == 302
     signature = db.session.scalar(sa.select(AttendanceSignature))

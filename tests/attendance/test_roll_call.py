@@ -8,8 +8,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from tests.conftest import post_form
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import post_form
 from training.accounts.services import create_api_token
 from training.attendance import services
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -12,10 +10,9 @@ from pathlib import Path
 
 import jinja2
 import pytest
-import sqlalchemy as sa
 
-from tests.conftest import is_plain
 from tests.factories import SessionFactory, UserFactory, paris
+from tests.helpers import QueryCounter, is_plain, one_line, pdf_text, poppler, write_pdf
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus, SlotSignoff
 from training.attendance.sheet import render_sheet, sheet_data
 from training.catalogue.models import SessionStatus
@@ -26,26 +23,6 @@ from training.pdf import render_pdf, safe_url_fetcher
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2026, 3, 12)
 EVIL_NAME = '<img src="file:///etc/passwd">'
-
-
-def poppler(tool: str, *args: str) -> str:
-    """The output of a poppler-utils tool; skips without it, except in CI where it must run."""
-    if shutil.which(tool) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} (poppler-utils) is missing: CI=true, this test must run, not skip")
-        pytest.skip(f"{tool} (poppler-utils) is not installed: install poppler-utils to read the PDF")
-    return subprocess.run([tool, *args], check=True, capture_output=True, text=True).stdout
-
-
-def pdf_text(pdf: bytes, tmp_path: Path, *options: str) -> str:
-    path = tmp_path / "sheet.pdf"
-    path.write_bytes(pdf)
-    return poppler("pdftotext", *options, str(path), "-")
-
-
-def one_line(text: str) -> str:
-    """Whitespace collapsed, so a name wrapped in its table cell reads in one piece."""
-    return re.sub(r"\s+", " ", text)
 
 
 def enrol(session, user) -> Enrolment:
@@ -172,18 +149,11 @@ def test_sheet_of_a_french_course_uses_french_dates_and_numbers(sheet_session):
 
 
 def count_queries(session) -> int:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        db.session.expire_all()
+    """How many SQL statements building the sheet's data takes, nothing being loaded beforehand."""
+    db.session.expire_all()
+    with QueryCounter(db.engine) as counter:
         sheet_data(session)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
+    return counter.count
 
 
 def test_sheet_queries_do_not_grow_with_the_learners(sheet_session, trainer):
@@ -241,7 +211,7 @@ def test_sheet_pdf_shows_course_learners_marks_hours_and_signoffs(sheet_session,
     assert "<b>Medical appointment</b>" in one_line(text)
     # pdftotext reads the narrow spaces of "3.5 / 7 h" as it pleases: compare without them.
     assert {"3.5/7h", "7/7h"} <= set(re.findall(r"[\d.]+/[\d.]+h", text.replace(" ", "")))
-    pages = int(re.search(r"^Pages:\s+(\d+)", poppler("pdfinfo", str(tmp_path / "sheet.pdf")), re.M).group(1))
+    pages = int(re.search(r"^Pages:\s+(\d+)", poppler("pdfinfo", write_pdf(pdf, tmp_path)), re.M).group(1))
     assert pages >= 1
 
 
@@ -252,7 +222,7 @@ def test_markup_in_names_prints_as_text_and_fetches_nothing(sheet_session, tmp_p
     assert EVIL_NAME in text
     assert "{{7*7}}" in text
     assert "root:x:0:0" not in text
-    images = poppler("pdfimages", "-list", str(tmp_path / "sheet.pdf")).splitlines()
+    images = poppler("pdfimages", "-list", write_pdf(pdf, tmp_path)).splitlines()
     assert len(images) == 2, "no image in the sheet: only pdfimages' two header lines"
 
 
@@ -338,7 +308,7 @@ def test_render_pdf_skips_refused_resources_and_keeps_allowed_ones(app, tmp_path
 
     text = pdf_text(pdf, tmp_path)
     assert "Léa <Martin>" in text and "root:x:0:0" not in text
-    listing = poppler("pdfimages", "-list", str(tmp_path / "sheet.pdf")).splitlines()[2:]
+    listing = poppler("pdfimages", "-list", write_pdf(pdf, tmp_path)).splitlines()[2:]
     assert [row.split()[2] for row in listing] == ["image", "smask"], "only the data: image (and its alpha)"
 
 

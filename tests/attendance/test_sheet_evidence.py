@@ -9,9 +9,8 @@ import io
 import sqlalchemy as sa
 
 from tests.attendance.conftest import DRAWING
-from tests.attendance.test_sheet import pdf_text
-from tests.conftest import post_form
 from tests.factories import PASSWORD
+from tests.helpers import count_rows, pdf_text, post_form
 from training.attendance import services
 from training.attendance.models import AttendanceSheet, MarkStatus
 from training.audit.models import AuditEntry
@@ -81,7 +80,7 @@ def test_the_same_attendance_gives_back_the_same_registered_document(
     first = client.get(sheet_url(today_session)).data
     again = client.get(sheet_url(today_session)).data
     assert first == again
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceSheet)) == 1
+    assert count_rows(AttendanceSheet) == 1
     services.set_mark(trainer, morning, enrolments[0], MarkStatus.ABSENT)
     db.session.commit()
     changed = client.get(sheet_url(today_session)).data

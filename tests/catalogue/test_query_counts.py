@@ -6,24 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from bench.catalogue_data import seed
+from tests.helpers import QueryCounter
 from training.extensions import db
-
-
-class QueryCounter:
-    """Counts the SQL statements an engine runs while active."""
-
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def _count(self, *_args, **_kwargs):
-        self.count += 1
-
-    def __enter__(self):
-        sa.event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        sa.event.remove(self.engine, "before_cursor_execute", self._count)
 
 
 def queries_for(client, url: str) -> int:

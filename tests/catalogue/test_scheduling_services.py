@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import PARIS, CourseFactory, SessionFactory, UserFactory, paris
+from tests.helpers import audit
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus
 from training.audit.models import AuditEntry
 from training.catalogue import services
@@ -34,10 +35,6 @@ def course_fields(**overrides) -> dict:
         "duration_hours": Decimal("7"),
         **overrides,
     }
-
-
-def audit_rows(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 def schedule(admin, course, trainers=(), days=(MONDAY,), **overrides):
@@ -77,7 +74,7 @@ def claire(ctx):
 def test_a_new_course_is_an_audited_draft(admin):
     course = services.create_course(admin, **course_fields())
     assert course.status is CourseStatus.DRAFT and course.version == 1
-    [entry] = audit_rows("course.created")
+    [entry] = audit("course.created")
     assert entry.actor_id == admin.id and entry.object_id == str(course.id)
     assert entry.after["slug"] == "aav-vector-design" and entry.after["status"] == "draft"
     assert entry.after["duration_hours"] == "7"
@@ -103,13 +100,13 @@ def test_update_audits_only_what_changed_and_versions_the_content(admin, course)
         admin, course, title="AAV vector design, 2nd edition", price_eur=Decimal("950"), track=course.track
     )
     assert course.version == 2
-    [entry] = audit_rows("course.updated")
+    [entry] = audit("course.updated")
     assert entry.before == {"title": "AAV vector design", "price_eur": "900.00", "version": 1}
     assert entry.after == {"title": "AAV vector design, 2nd edition", "price_eur": "950", "version": 2}
     services.update_course(admin, course, contact="someone@genother.example")
     assert course.version == 2  # not a content change
     services.update_course(admin, course, contact="someone@genother.example")
-    assert len(audit_rows("course.updated")) == 2  # nothing changed: nothing recorded
+    assert len(audit("course.updated")) == 2  # nothing changed: nothing recorded
 
 
 def test_update_refuses_the_slug_of_another_course(admin, course):
@@ -184,7 +181,7 @@ def test_schedule_a_session(admin, course, claire):
     assert [slot.hours for slot in session.slots] == [Decimal("3.50")] * 4
     assert session.starts_at == paris(MONDAY, 9) and session.ends_at == paris(TUESDAY, 17)
     assert session.trainers == [claire] and session.capacity == 10 and session.approval_required
-    [entry] = audit_rows("session.scheduled")
+    [entry] = audit("session.scheduled")
     assert entry.after["trainer_ids"] == [claire.id] and len(entry.after["slots"]) == 4
     assert entry.after["capacity"] == 10
 
@@ -269,7 +266,7 @@ def test_capacity_cannot_go_below_the_confirmed_learners(admin, course):
     assert error.message == "12 learners are already confirmed: the capacity cannot go below 12."
     assert error.field == "capacity"
     services.update_session(admin, session, capacity=12, place="Genopole Campus 3")
-    [entry] = audit_rows("session.updated")
+    [entry] = audit("session.updated")
     assert entry.before == {"capacity": 15, "place": "Genopole Campus 1, Evry"}
     assert entry.after == {"capacity": 12, "place": "Genopole Campus 3"}
 
@@ -282,7 +279,7 @@ def test_update_session_checks_added_trainers_and_deadlines(admin, course, clair
     assert error.field == "enrolment_deadline"
     trainer = UserFactory(roles=["trainer"])
     services.update_session(admin, session, trainers=[trainer])
-    [entry] = audit_rows("session.updated")
+    [entry] = audit("session.updated")
     assert entry.before == {"trainer_ids": []} and entry.after == {"trainer_ids": [trainer.id]}
 
 
@@ -291,7 +288,7 @@ def test_move_one_half_day(admin, course):
     morning = session.slots[0]
     services.update_slot(admin, morning, paris(MONDAY, 8), paris(MONDAY, 12))
     assert morning.hours == Decimal("4.00") and session.starts_at == paris(MONDAY, 8)
-    [entry] = audit_rows("slot.updated")
+    [entry] = audit("slot.updated")
     assert entry.before["starts_at"] == paris(MONDAY, 9).isoformat()
     assert entry.after["starts_at"] == paris(MONDAY, 8).isoformat()
     error = refusal(services.update_slot, admin, morning, paris(MONDAY, 12), paris(MONDAY, 11))
@@ -307,7 +304,7 @@ def test_add_and_remove_half_days(admin, course):
     assert session.starts_at == paris(MONDAY, 13, 30) and session.ends_at == paris(MONDAY, 17)
     error = refusal(services.remove_slot, admin, session.slots[0])
     assert error.message.startswith("A session needs at least one half-day: this is the last one.")
-    assert [e.action for e in audit_rows("slot.added") + audit_rows("slot.removed")] == [
+    assert [e.action for e in audit("slot.added") + audit("slot.removed")] == [
         "slot.added",
         "slot.removed",
         "slot.removed",
@@ -374,7 +371,7 @@ def test_duplicate_keeps_paris_times_gaps_and_deadline_offsets(admin, course, cl
         "Lab coat",
     )
     assert copy.seats_taken == 0 and copy.status is SessionStatus.SCHEDULED
-    [entry] = audit_rows("session.duplicated")
+    [entry] = audit("session.duplicated")
     assert entry.after["duplicated_from"] == session.id
 
 
@@ -393,7 +390,7 @@ def test_cancel_a_session(admin, course):
     services.cancel_session(admin, session, "The trainer is ill.")
     assert session.status is SessionStatus.CANCELLED and session.cancelled_at is not None
     assert session.cancellation_reason == "The trainer is ill."
-    [entry] = audit_rows("session.cancelled")
+    [entry] = audit("session.cancelled")
     assert entry.reason == "The trainer is ill." and entry.after["status"] == "cancelled"
     assert refusal(services.cancel_session, admin, session, "Again").message == "This session is already cancelled."
     assert refusal(services.update_session, admin, session, capacity=20).field == "status"

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from tests.conftest import post_form
+from tests.helpers import count_rows, post_form
 from training import create_app
 from training.accounts.models import User
 from training.audit.models import AuditEntry
@@ -220,7 +220,7 @@ def test_issue_all_while_a_batch_is_active_shows_that_batch(client, auth, admin,
     batch_url = issue_all(client, ended)
     assert batch_url == f"/admin/certificates/batches/{queued.id}"
     assert "already under way" in client.get(batch_url).get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CertificateBatch)) == 1
+    assert count_rows(CertificateBatch) == 1
     assert certificates_per_enrolment() == {}  # its task was not queued a second time
 
 

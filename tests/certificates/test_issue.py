@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import shutil
-import subprocess
 import zipfile
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,9 +11,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from tests.api.test_catalogue_api import bearer
-from tests.conftest import post_form
 from tests.factories import SessionFactory
+from tests.helpers import bearer, count_rows, csrf_token, pdf_text, post_form, scan_qr
 from training.attendance import services as attendance
 from training.attendance.models import MarkStatus
 from training.audit.models import AuditEntry
@@ -24,15 +20,6 @@ from training.certificates import services
 from training.certificates.models import BatchStatus, Certificate, CertificateBatch, CertificateStatus
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
-
-
-def pdftotext(pdf: bytes) -> str:
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdftotext (poppler-utils) is needed in CI")
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
-    return result.stdout.decode()
 
 
 def by_name(session, name: str) -> Enrolment:
@@ -66,17 +53,17 @@ def test_an_ineligible_learner_gets_no_certificate(client, auth, admin, ended):
         client, f"/admin/enrolments/{bruno.id}/certificate", {}, page=f"/admin/sessions/{ended.id}/certificates"
     )
     assert "3.5 h attended of the 7 h required" in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+    assert count_rows(Certificate) == 0
 
 
-def test_issue_one_then_verify(client, auth, admin, ended, mailbox):
+def test_issue_one_then_verify(client, auth, admin, ended, mailbox, tmp_path):
     auth.sign_in(admin)
     alice = by_name(ended, "Alice Bernard")
     post_form(client, f"/admin/enrolments/{alice.id}/certificate", {}, page=f"/admin/sessions/{ended.id}/certificates")
     certificate = db.session.scalar(sa.select(Certificate))
     pdf = db.session.scalar(sa.select(Certificate.pdf))
     assert certificate.sha256 == hashlib.sha256(pdf).hexdigest()
-    text = pdftotext(pdf)
+    text = pdf_text(pdf, tmp_path, "-layout")
     assert "Alice Bernard" in text and "Production GMP de vecteurs AAV" in text and "14" in text
     assert len(certificate.code) >= 22  # 144 random bits, URL-safe
     [message] = [m for m in mailbox if m["To"] == "alice@example.org"]
@@ -169,8 +156,6 @@ def test_dropping_the_pdf_verifies_it_and_an_altered_one_does_not(client, ctx, a
     certificate, _ = services.issue(admin, by_name(ended, "Alice Bernard"))
     db.session.commit()
     pdf = certificate.pdf
-    from tests.conftest import csrf_token
-
     token = csrf_token(client, "/verify")
     response = client.post("/verify", data={"csrf_token": token, "document": (io.BytesIO(pdf), "c.pdf")})
     assert response.status_code == 302 and response.headers["Location"] == f"/verify/{certificate.code}"
@@ -202,7 +187,7 @@ def test_bulk_issue_with_progress_and_no_duplicates(client, auth, admin, ended, 
     assert (batch.status, batch.total, batch.done, batch.issued) == (BatchStatus.DONE, 2, 2, 2)
     assert "Done: 2 certificates issued." in client.get(response.headers["Location"]).get_data(as_text=True)
     post_form(client, f"/admin/sessions/{ended.id}/certificates", {}, page=f"/admin/sessions/{ended.id}/certificates")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 2
+    assert count_rows(Certificate) == 2
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/sessions/{ended.id}/certificates.zip").data))
     assert len(archive.namelist()) == 2
 
@@ -253,8 +238,6 @@ def test_lookups_are_rate_limited(client, app, ended, admin):
 
 
 def test_the_qr_code_of_an_issued_certificate_leads_to_a_page_saying_valid(client, ctx, admin, ended, tmp_path):
-    from tests.certificates.test_pdf import scan_qr
-
     certificate, _ = services.issue(admin, by_name(ended, "Alice Bernard"))
     db.session.commit()
     [url] = scan_qr(certificate.pdf, tmp_path)

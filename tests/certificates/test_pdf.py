@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -17,7 +15,7 @@ import pytest
 from werkzeug.routing import BuildError
 
 import training.pdf
-from tests.conftest import is_plain
+from tests.helpers import is_plain, one_line, pdf_text, poppler, scan_qr, write_pdf
 from training.certificates import pdf as certificate_pdf
 from training.certificates.pdf import certificate_data, render_certificate, render_certificates
 from training.pdf import split_pdf
@@ -25,26 +23,6 @@ from training.pdf import split_pdf
 ROOT = Path(__file__).resolve().parents[2]
 EVIL_NAME = '<img src="file:///etc/passwd">'
 CODES = {"lea": "Lc9dQw3xT0pZ_rA7mV2kYg", "omar": "Om4-Jq8sN1bX6uWc0eHt5A", "evil": "Ev1lEv1lEv1lEv1lEv1l0A"}
-
-
-def poppler(tool: str, *args: str) -> str:
-    """The output of a poppler-utils tool; skips without it, except in CI where it must run."""
-    if shutil.which(tool) is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{tool} (poppler-utils) is missing: CI=true, this test must run, not skip")
-        pytest.skip(f"{tool} (poppler-utils) is not installed: install poppler-utils to read the PDF")
-    return subprocess.run([tool, *args], check=True, capture_output=True, text=True).stdout
-
-
-def write(pdf: bytes, tmp_path: Path, name: str = "certificate.pdf") -> str:
-    path = tmp_path / name
-    path.write_bytes(pdf)
-    return str(path)
-
-
-def pdf_text(pdf: bytes, tmp_path: Path, name: str = "certificate.pdf", *options: str) -> str:
-    """The PDF's text, whitespace collapsed (a long name or title wraps)."""
-    return re.sub(r"\s+", " ", poppler("pdftotext", *options, write(pdf, tmp_path, name), "-"))
 
 
 def make_data(name: str = "Léa Martin", code: str = CODES["lea"], locale: str = "en", **overrides) -> dict:
@@ -141,7 +119,7 @@ def test_certificate_pdf_shows_learner_course_hours_and_how_to_verify(app_ctx, t
     pdf = render_certificate(data)
 
     assert pdf.startswith(b"%PDF-1.7")
-    text = pdf_text(pdf, tmp_path)
+    text = one_line(pdf_text(pdf, tmp_path))
     # The other language's title is set in capitals.
     for expected in (
         "Certificate of completion",
@@ -163,14 +141,14 @@ def test_certificate_pdf_shows_learner_course_hours_and_how_to_verify(app_ctx, t
     ):
         assert expected in text, f"{expected!r} is not on the certificate"
     assert data["verify_url"] in text.replace(" ", "")
-    info = poppler("pdfinfo", write(pdf, tmp_path))
+    info = poppler("pdfinfo", write_pdf(pdf, tmp_path))
     assert re.search(r"^Pages:\s+1$", info, re.M)
     assert re.search(r"^Page size:\s+841.89 x 595.276 pts \(A4\)", info, re.M), "A4 landscape"
     assert re.search(r"^Title:\s+Certificate of completion — Léa Martin — AAV", info, re.M)
 
 
 def test_french_certificate_has_french_title_and_dates(app_ctx, tmp_path):
-    text = pdf_text(render_certificate(make_data(locale="fr")), tmp_path)
+    text = one_line(pdf_text(render_certificate(make_data(locale="fr")), tmp_path))
 
     assert "Certificat de réalisation" in text
     assert "12–13 mars 2026" in text and "17 mars 2026" in text
@@ -183,30 +161,20 @@ def test_qr_code_is_drawn_as_vector_paths_and_scans_to_the_verify_url(app_ctx, t
     pdf = render_certificate(data)
 
     assert fetched == [(ROOT / "static" / "pdf" / "certificate.css").as_uri()], "only the stylesheet is fetched"
-    assert poppler("pdfimages", "-list", write(pdf, tmp_path)).count("\n") == 2, "no raster image"
+    assert poppler("pdfimages", "-list", write_pdf(pdf, tmp_path)).count("\n") == 2, "no raster image"
     content = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data()
     assert len(re.findall(rb" l\n", content)) > 200, "the QR code's modules are line segments"
     assert scan_qr(pdf, tmp_path) == [data["verify_url"]]
 
 
-def scan_qr(pdf: bytes, tmp_path: Path) -> list[str]:
-    """The QR codes read by zxing-cpp on the page rendered at 150 dpi, as a phone would see it."""
-    zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (a dev dependency) reads the QR code")
-    from PIL import Image
-
-    poppler("pdftoppm", "-png", "-r", "150", "-singlefile", write(pdf, tmp_path), str(tmp_path / "page"))
-    with Image.open(tmp_path / "page.png") as image:
-        return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
-
-
 def test_markup_in_a_name_prints_as_text_and_fetches_nothing(app_ctx, tmp_path, fetched):
     pdf = render_certificate(make_data(name=EVIL_NAME, code=CODES["evil"]))
 
-    text = pdf_text(pdf, tmp_path)
+    text = one_line(pdf_text(pdf, tmp_path))
     assert EVIL_NAME in text
     assert "root:x:0:0" not in text
     assert not any("passwd" in url for url in fetched)
-    assert poppler("pdfimages", "-list", write(pdf, tmp_path)).count("\n") == 2, "no image in the certificate"
+    assert poppler("pdfimages", "-list", write_pdf(pdf, tmp_path)).count("\n") == 2, "no image in the certificate"
 
 
 def test_fonts_are_embedded(app_ctx, tmp_path):
@@ -214,7 +182,7 @@ def test_fonts_are_embedded(app_ctx, tmp_path):
 
 
 def assert_fonts_embedded(pdf: bytes, tmp_path: Path, name: str = "certificate.pdf") -> None:
-    lines = poppler("pdffonts", write(pdf, tmp_path, name)).splitlines()[2:]
+    lines = poppler("pdffonts", write_pdf(pdf, tmp_path, name)).splitlines()[2:]
     assert lines, "the certificate uses fonts"
     # name, type (one or two words), encoding, emb, sub, uni, object number, generation
     assert all(line.split()[-5] == "yes" for line in lines), "\n".join(lines)
@@ -229,8 +197,8 @@ def test_long_name_and_long_title_stay_on_one_page(app_ctx, tmp_path):
     objectives = [f"Objective {n}: a rather long learning outcome about viral vector manufacturing" for n in range(12)]
     pdf = render_certificate(make_data(name=name, course_title=title, course_objectives=objectives))
 
-    assert re.search(r"^Pages:\s+1$", poppler("pdfinfo", write(pdf, tmp_path)), re.M)
-    text = pdf_text(pdf, tmp_path, "certificate.pdf", "-raw")  # -raw: keep the hyphen the name wraps at
+    assert re.search(r"^Pages:\s+1$", poppler("pdfinfo", write_pdf(pdf, tmp_path)), re.M)
+    text = one_line(pdf_text(pdf, tmp_path, "-raw"))  # -raw: keep the hyphen the name wraps at
     assert "10.5 h attended out of 14 h scheduled" in text
     squeezed = text.replace(" ", "")
     assert name.replace(" ", "") in squeezed and title.replace(" ", "") in squeezed
@@ -256,8 +224,8 @@ def test_bulk_path_gives_one_pdfa_per_certificate_holding_only_its_learner(three
     names = [data["learner"] for data in three]
     for index, (pdf, data) in enumerate(zip(pdfs, three, strict=True)):
         file = f"split{index}.pdf"
-        assert re.search(r"^Pages:\s+1$", poppler("pdfinfo", write(pdf, tmp_path, file)), re.M)
-        text = pdf_text(pdf, tmp_path, file)
+        assert re.search(r"^Pages:\s+1$", poppler("pdfinfo", write_pdf(pdf, tmp_path, file)), re.M)
+        text = one_line(pdf_text(pdf, tmp_path, name=file))
         assert data["learner"] in text and data["code"] in text
         others = [other for other in three if other is not data]
         for other in others:
@@ -266,8 +234,8 @@ def test_bulk_path_gives_one_pdfa_per_certificate_holding_only_its_learner(three
         assert sum(name in text for name in names) == 1
         assert_pdfa3b(pdf, data)
         assert_fonts_embedded(pdf, tmp_path, file)
-    assert "Certificat de réalisation" in pdf_text(pdfs[0], tmp_path)
-    assert "12–13 mars 2026" in pdf_text(pdfs[0], tmp_path)
+    assert "Certificat de réalisation" in one_line(pdf_text(pdfs[0], tmp_path))
+    assert "12–13 mars 2026" in one_line(pdf_text(pdfs[0], tmp_path))
 
 
 def assert_pdfa3b(pdf: bytes, data: dict) -> None:

@@ -44,7 +44,7 @@ def test_one_message_that_fails_does_not_stop_the_others(ctx, mailbox, monkeypat
 
 
 def test_a_send_that_fails_is_visible_to_admins_in_the_audit_log(app, ctx, client, auth, admin, caplog):
-    from tests.conftest import free_port
+    from tests.helpers import free_port
 
     app.config["MAIL_PORT"] = free_port()  # nothing listens: the relay is down
     send_email(

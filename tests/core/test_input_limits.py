@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from tests.api.test_catalogue_api import bearer
-from tests.conftest import csrf_token
-from tests.test_access import RULES, _url, people  # noqa: F401  (the fixture is used by name)
+from tests.helpers import bearer, csrf_token, sample_url, table_counts, url_rules
 from training import create_app
 from training.extensions import db
 
-API_WRITES = [(m, r) for m, _e, r in RULES if m != "GET" and r.startswith("/api/")]
+API_WRITES = [(m, r) for m, _e, r in url_rules() if m != "GET" and r.startswith("/api/")]
 TABLES = ("users", "courses", "sessions", "slots", "enrolments", "attendance_marks", "certificates", "audit_log")
-
-
-def _counts() -> dict[str, int]:
-    db.session.expire_all()
-    return {table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}")) for table in TABLES}
 
 
 def _multipart(fields: dict[str, str], file: tuple[str, str, bytes] | None = None) -> bytes:
@@ -41,20 +33,20 @@ def test_a_body_over_the_limit_is_refused_with_413(client, auth, admin):
     auth.sign_in(admin)
     token = csrf_token(client, "/verify")
     api_headers = {**bearer(admin), "Content-Type": "application/json"}
-    before = _counts()
+    before = table_counts(*TABLES)
     body = _multipart({"csrf_token": token}, ("pdf", "big.pdf", b"0" * (9 * 1024 * 1024)))
     response = client.post("/verify", data=body, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True).lower()
     api = client.post("/api/v1/courses", data=b"{" + b" " * (9 * 1024 * 1024) + b"}", headers=api_headers)
     assert api.status_code == 413 and api.mimetype == "application/problem+json"
-    assert _counts() == before
+    assert table_counts(*TABLES) == before
 
 
 def test_form_text_over_the_memory_limit_is_refused(client, auth, admin):
     auth.sign_in(admin)
     token = csrf_token(client, "/admin/courses/new")
-    before = _counts()
+    before = table_counts(*TABLES)
     body = _multipart({"csrf_token": token, "title": "x" * (2 * 1024 * 1024)})
     response = client.post("/admin/courses/new", data=body, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 413
@@ -62,7 +54,7 @@ def test_form_text_over_the_memory_limit_is_refused(client, auth, admin):
     response = client.post("/admin/courses/new", data={"csrf_token": token, "title": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 422
     assert "Field cannot be longer than 200 characters." in response.get_data(as_text=True)
-    assert _counts() == before
+    assert table_counts(*TABLES) == before
 
 
 @pytest.mark.parametrize(
@@ -78,7 +70,7 @@ def test_form_text_over_the_memory_limit_is_refused(client, auth, admin):
 @pytest.mark.parametrize("method,rule", API_WRITES, ids=[f"{m} {r}" for m, r in API_WRITES])
 def test_malformed_api_bodies_get_a_4xx_problem_and_change_nothing(
     client,
-    people,  # noqa: F811  (the fixture imported above)
+    people,
     admin,
     method,
     rule,
@@ -86,13 +78,13 @@ def test_malformed_api_bodies_get_a_4xx_problem_and_change_nothing(
     content_type,
 ):
     headers = {**bearer(admin), "Content-Type": content_type}
-    before = _counts()
-    response = client.open(_url(rule, people), method=method, data=body, headers=headers)
+    before = table_counts(*TABLES)
+    response = client.open(sample_url(rule, people), method=method, data=body, headers=headers)
     assert 400 <= response.status_code < 500, response.get_data(as_text=True)
     if response.status_code != 404:
         assert response.mimetype == "application/problem+json"
         assert response.json["detail"] or response.json.get("errors")
-    assert _counts() == before
+    assert table_counts(*TABLES) == before
 
 
 @pytest.mark.parametrize(

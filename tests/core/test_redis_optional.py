@@ -18,7 +18,8 @@ import redis
 from freezegun import freeze_time
 
 from tests import factories
-from tests.conftest import IsolatedClient, csrf_token, free_port, skip_or_fail
+from tests.conftest import IsolatedClient
+from tests.helpers import csrf_token, free_port, skip_or_fail
 from training import create_app
 from training.catalogue import cache
 from training.extensions import db, limiter

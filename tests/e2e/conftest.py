@@ -28,8 +28,8 @@ from freezegun import freeze_time
 from werkzeug.serving import make_server
 
 from tests import factories
-from tests.conftest import free_port, skip_or_fail
 from tests.e2e.support import Journey
+from tests.helpers import free_port, skip_or_fail
 from training import create_app
 from training.extensions import db
 

@@ -10,14 +10,11 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 from flask_babel import force_locale
 from icalendar import Calendar
 
-from tests.api.test_catalogue_api import bearer
-from tests.conftest import post_form
-from tests.enrolment.test_notifications import bodies
 from tests.factories import SessionFactory, enrol
+from tests.helpers import audit, bearer, bodies, count_rows, post_form
 from training.attendance.models import AttendanceMark, MarkStatus
 from training.attendance.services import set_mark
 from training.attendance.sheet import sheet_data
@@ -75,18 +72,15 @@ def certified(ctx, app, trainer, admin, learner, mailbox):
     return enrolment, certificate
 
 
-def audit_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
-
-
-def audit(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
-
-
 def state(enrolment: Enrolment, certificate: Certificate | None = None) -> tuple:
     """What a cancellation may change: the enrolment's status, the seats, the certificate, the audit log."""
     db.session.expire_all()
-    return (enrolment.status, enrolment.session.seats_taken, certificate.status if certificate else None, audit_count())
+    return (
+        enrolment.status,
+        enrolment.session.seats_taken,
+        certificate.status if certificate else None,
+        count_rows(AuditEntry),
+    )
 
 
 def links(message) -> set[str]:
@@ -169,7 +163,7 @@ def test_the_admin_page_says_what_cancelling_implies_then_revokes_the_certificat
     app, client, auth, admin, learner, certified, mailbox
 ):
     enrolment, certificate = certified
-    marks_before = db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceMark))
+    marks_before = count_rows(AttendanceMark)
     auth.sign_in(admin)
     page = client.get(f"/admin/sessions/{enrolment.session_id}").get_data(as_text=True)
     assert "The session has started: a reason is required." in page
@@ -208,7 +202,7 @@ def test_the_admin_page_says_what_cancelling_implies_then_revokes_the_certificat
     assert certificate.serial in html
 
     # The marks are evidence: they stay, and the attendance sheet still lists Léa's hours.
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceMark)) == marks_before == 2
+    assert count_rows(AttendanceMark) == marks_before == 2
     with app.test_request_context():
         sheet = sheet_data(enrolment.session)
     [line] = [line for line in sheet["learners"] if line["name"] == "Léa Martin"]
@@ -235,10 +229,10 @@ def test_cancelling_twice_revokes_nothing_more(app, admin, certified, mailbox):
     with app.test_request_context(method="POST"):
         assert withdrawal.cancel_enrolment(admin, enrolment, REASON) == certificate
         db.session.commit()
-        before = audit_count()
+        before = count_rows(AuditEntry)
         assert withdrawal.cancel_enrolment(admin, enrolment, "Encore") is None
         db.session.commit()
-    assert audit_count() == before and len(mailbox) == 1
+    assert count_rows(AuditEntry) == before and len(mailbox) == 1
 
 
 # ---------------------------------------------------------------- the waitlist

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from tests.conftest import post_form
 from tests.factories import SessionFactory, UserFactory
+from tests.helpers import count_rows, post_form
 from training.audit.models import AuditEntry
 from training.catalogue.models import CourseSession, CourseStatus, SessionStatus
 from training.enrolment import services
@@ -59,7 +59,7 @@ def test_double_click_gives_back_the_same_enrolment(client, auth, learner, mailb
     auth.sign_in(learner)
     enrol_page(client, session)
     enrol_page(client, session)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 1
+    assert count_rows(Enrolment) == 1
     db.session.refresh(session)
     assert session.seats_taken == 1
     assert len([m for m in mailbox if m["To"] == learner.email]) == 1
@@ -71,7 +71,7 @@ def test_prerequisites_must_be_acknowledged(client, auth, learner):
     response = post_form(client, f"/sessions/{session.id}/enrol", {})
     assert response.status_code == 422
     assert "meet the prerequisites" in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
+    assert count_rows(Enrolment) == 0
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_no_enrolment_in_a_closed_session(client, auth, learner, make, message):
     auth.sign_in(learner)
     response = enrol_page(client, session)
     assert message in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
+    assert count_rows(Enrolment) == 0
 
 
 def test_draft_course_sessions_are_not_found(client, auth, learner):

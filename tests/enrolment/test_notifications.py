@@ -10,6 +10,7 @@ from flask_babel import force_locale, format_date
 from icalendar import Calendar
 
 from tests.factories import SessionFactory, UserFactory, enrol, paris
+from tests.helpers import bodies
 from training.catalogue.models import Slot
 from training.enrolment.models import EnrolmentStatus
 from training.enrolment.notifications import EVENTS, convocation_ics, notify
@@ -51,11 +52,6 @@ def send(app, enrolment, event, **kwargs) -> None:
     with app.test_request_context():
         notify(enrolment, event, **kwargs)
         db.session.commit()
-
-
-def bodies(message) -> tuple[str, str]:
-    """The text and HTML parts, with the wire's CRLF line ends made plain newlines."""
-    return tuple(message.get_body((kind,)).get_content().replace("\r\n", "\n") for kind in ("plain", "html"))
 
 
 def english_day(day: date) -> str:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bench.live import gunicorn, simultaneous_enrolments
 from tests.conftest import migrated_app
 from tests.factories import SessionFactory, UserFactory
+from tests.helpers import count_rows
 from training.accounts.services import create_api_token
 from training.catalogue.models import CourseSession
 from training.enrolment.models import Enrolment, EnrolmentStatus
@@ -44,10 +45,8 @@ def _prepare(app) -> tuple[int, list[str]]:
 
 def _outcome(app, session_id: int) -> tuple[int, int, list[Enrolment]]:
     with app.app_context():
-        confirmed = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Enrolment)
-            .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
+        confirmed = count_rows(
+            Enrolment, Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.CONFIRMED
         )
         seats_taken = db.session.get(CourseSession, session_id).seats_taken
         waitlist = db.session.scalars(

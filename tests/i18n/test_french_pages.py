@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from tests.conftest import IN_CI, post_form
 from tests.factories import SessionFactory
+from tests.helpers import pdf_text, post_form
 from tests.i18n.conftest import SESSION_DAY, collapse, english_in, page_text
 from training.attendance.sheet import render_sheet
 from training.certificates.pdf import certificate_data, render_certificate
@@ -48,17 +46,6 @@ def urls(french_course) -> dict:
         "learner_id": french_course["learner"].id,
     }
     return {role: [url.format(**values) for url in role_urls] for role, role_urls in PAGES.items()}
-
-
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    """The PDF's text by pdftotext, spaces collapsed; skips without poppler-utils, except in CI."""
-    if shutil.which("pdftotext") is None:
-        if IN_CI:
-            pytest.fail("pdftotext (poppler-utils) is missing: CI=true, this test must run, not skip")
-        pytest.skip("pdftotext (poppler-utils) is not installed: install poppler-utils to read the PDF")
-    path = tmp_path / "document.pdf"
-    path.write_bytes(pdf)
-    return collapse(subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout)
 
 
 @pytest.mark.parametrize("role", PAGES)
@@ -131,7 +118,7 @@ def test_the_french_certificate_pdf_reads_french(app, english_sentences, tmp_pat
             code="Lc9dQw3xT0pZ_rA7mV2kYg",
             locale="fr",
         )
-        text = pdf_text(render_certificate(data), tmp_path)
+        text = collapse(pdf_text(render_certificate(data), tmp_path))
 
     for french in (
         "Certificat de réalisation",
@@ -149,7 +136,7 @@ def test_the_french_certificate_pdf_reads_french(app, english_sentences, tmp_pat
 
 def test_the_attendance_sheet_of_a_french_course_reads_french(app, french_course, english_sentences, tmp_path):
     pdf = render_sheet(french_course["session"])
-    text = pdf_text(pdf, tmp_path)
+    text = collapse(pdf_text(pdf, tmp_path))
 
     for french in (
         "Feuille d'émargement / Attendance sheet",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import post_form
+from tests.helpers import post_form
 from tests.i18n.conftest import page_text
 from training.extensions import db
 

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests import factories
-from tests.conftest import scratch_postgres_database, skip_or_fail
+from tests.conftest import scratch_postgres_database
 from tests.factories import SessionFactory, UserFactory
+from tests.helpers import count_rows, skip_or_fail
 from tests.production.processes import app_environment, flask_db_upgrade
 from training import create_app
 from training.attendance.services import mark_all_present
@@ -136,14 +137,11 @@ def issued(session_id: int) -> Issued:
     for _id, enrolment, _serial, status in certificates:
         valid[enrolment] += status is CertificateStatus.VALID
     audit = (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(AuditEntry)
-            .where(
-                AuditEntry.action == "certificate.issued",
-                AuditEntry.object_type == "certificates",
-                AuditEntry.object_id.in_([str(c.id) for c in certificates]),
-            )
+        count_rows(
+            AuditEntry,
+            AuditEntry.action == "certificate.issued",
+            AuditEntry.object_type == "certificates",
+            AuditEntry.object_id.in_([str(c.id) for c in certificates]),
         )
         if certificates
         else 0

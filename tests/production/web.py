@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.conftest import CSRF_RE
 from tests.factories import PASSWORD
+from tests.helpers import CSRF_RE
 
 
 class _FromAddress(HTTPAdapter):

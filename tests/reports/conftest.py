@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
-import pytest
 from babel.numbers import parse_decimal
 
 from tests import factories
@@ -17,12 +16,6 @@ from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus
 from training.catalogue.models import Course, CourseSession, SessionStatus, Slot
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
-
-
-@pytest.fixture
-def signed_in_admin(client, auth, admin):
-    auth.sign_in(admin)
-    return admin
 
 
 def utc(*args) -> datetime:

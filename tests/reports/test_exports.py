@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.catalogue.test_query_counts import QueryCounter
 from tests.factories import CourseFactory, UserFactory, paris
+from tests.helpers import QueryCounter
 from tests.reports.conftest import as_dicts, enrol, make_session, mark, read_csv, utc
 from training.accounts.models import LearnerCategory
 from training.attendance.models import MarkStatus, SlotSignoff

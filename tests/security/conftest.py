@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.factories import UserFactory
-from tests.test_access import people  # noqa: F401  (the fixture is used by name)
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
 
 @pytest.fixture
-def crowd(people):  # noqa: F811
+def crowd(people):
     """`people`, with their session made full (2 seats: the learner and Chloé) and two learners
     waiting, so that cancelling, approving or a new capacity moves seats and the waitlist."""
     session = people["session"]

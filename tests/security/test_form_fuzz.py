@@ -35,18 +35,20 @@ from hypothesis import HealthCheck, Phase, example, given, note, settings
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from tests.conftest import csrf_token
 from tests.factories import signed_in_id
+from tests.helpers import csrf_token, sample_url, url_rules
 from tests.security.consistency import AuditWatch, check_consistency
 from tests.security.html_forms import Field, forms_of
 from tests.security.strategies import baseline_body, form_bodies, one_field_edges
-from tests.test_access import ACCESS, RULES, _url
+from tests.test_access import ACCESS
 from training.accounts.models import User
 from training.accounts.tokens import make_token
 from training.attendance.services import checkin_token
 from training.extensions import db
 
-FORMS = [(endpoint, rule) for method, endpoint, rule in RULES if method == "POST" and not rule.startswith("/api/")]
+FORMS = [
+    (endpoint, rule) for method, endpoint, rule in url_rules() if method == "POST" and not rule.startswith("/api/")
+]
 EXAMPLES = 20
 ORDER = ("anonymous", "learner", "trainer", "admin")
 # The access table posts a dead token to these; with a live one (see `fuzz_url`), the person
@@ -100,7 +102,7 @@ def fuzz_url(endpoint: str, rule: str, people: dict) -> str:
     }
     if endpoint in tokens:
         rule = rule.replace("<token>", tokens[endpoint]())
-    return _url(rule, people)
+    return sample_url(rule, people)
 
 
 # ---------------------------------------------------------------- the fields of a form
@@ -160,7 +162,7 @@ def _become(client, role: str, people: dict) -> bool:
 def _page_rules() -> tuple[str, ...]:
     return tuple(
         rule
-        for method, _e, rule in RULES
+        for method, _e, rule in url_rules()
         if method == "GET" and not rule.startswith(("/api/", "/static/")) and "." not in rule.rsplit("/", 1)[-1]
     )
 
@@ -179,9 +181,9 @@ def page_fields(app, client, role: str, people: dict) -> dict[str, dict[str, Fie
         adapter = app.url_map.bind("training.test")
         found: dict[str, dict[str, Field]] = {}
         for rule in _page_rules():
-            response = client.get(_url(rule, people))
+            response = client.get(sample_url(rule, people))
             forms = (
-                forms_of(response.get_data(as_text=True), _url(rule, people))
+                forms_of(response.get_data(as_text=True), sample_url(rule, people))
                 if response.mimetype == "text/html"
                 else []
             )

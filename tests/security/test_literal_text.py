@@ -15,9 +15,8 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from tests.certificates.test_pdf import poppler, write
-from tests.conftest import csrf_token
 from tests.factories import CourseFactory, SessionFactory, UserFactory, signed_in_id
+from tests.helpers import csrf_token, pdf_text, poppler, write_pdf
 from tests.reports.conftest import as_dicts, read_csv
 from training.accounts.models import User
 from training.attendance import services as attendance
@@ -214,7 +213,7 @@ def test_csv_exports_hold_the_text_and_defuse_formulas(client, world):
 
 def pdf_words(pdf: bytes, tmp_path, name: str) -> list[tuple[float, float, list[tuple]]]:
     """Per page: its width, its height and its words as (x0, y0, x1, y1, text), from `pdftotext -bbox`."""
-    layout = poppler("pdftotext", "-bbox", write(pdf, tmp_path, name), "-")
+    layout = poppler("pdftotext", "-bbox", write_pdf(pdf, tmp_path, name), "-")
     pages = []
     for width, height, body in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', layout, re.S):
         words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', body)
@@ -222,10 +221,10 @@ def pdf_words(pdf: bytes, tmp_path, name: str) -> list[tuple[float, float, list[
     return pages
 
 
-def pdf_text(pdf: bytes, tmp_path, name: str) -> str:
+def unspaced_text(pdf: bytes, tmp_path, name: str) -> str:
     """The PDF's text in reading order (pdftotext puts right-to-left words back in order), without any
     whitespace: a line may wrap anywhere in an unbreakable text."""
-    return re.sub(r"\s+", "", poppler("pdftotext", write(pdf, tmp_path, name), "-"))
+    return re.sub(r"\s+", "", pdf_text(pdf, tmp_path, name=name))
 
 
 def assert_laid_out(pages: list, what: str) -> None:
@@ -258,7 +257,7 @@ def test_the_attendance_sheet_shows_the_text(client, world, tmp_path):
     become(client, world["trainer"])
     response = client.get(f"/trainer/sessions/{world['past'].id}/attendance-sheet.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    pages, text = pdf_words(response.data, tmp_path, "sheet.pdf"), pdf_text(response.data, tmp_path, "sheet.pdf")
+    pages, text = pdf_words(response.data, tmp_path, "sheet.pdf"), unspaced_text(response.data, tmp_path, "sheet.pdf")
     for field in ("title", "name", "note"):
         assert_in_pdf(text, world[field], f"the sheet's {field}")
     # Two pages (the half-days, then the hours); a 10 kB title, name and note wrap over a few dozen.
@@ -277,7 +276,7 @@ def test_the_certificate_shows_the_text(client, world, tmp_path):
     response = client.get(f"/certificates/{certificate.code}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pages = pdf_words(response.data, tmp_path, "certificate.pdf")
-    text = pdf_text(response.data, tmp_path, "certificate.pdf")
+    text = unspaced_text(response.data, tmp_path, "certificate.pdf")
     for field in ("name", "title"):
         # Beyond the 200 characters the forms and PostgreSQL accept, the certificate shortens the
         # value (with "…") so that the hours and the code stay on the page.

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from tests.factories import SessionFactory, enrol
 from training.attendance.models import AttendanceMark, MarkMethod, MarkStatus
-from training.audit.models import AuditEntry
 from training.catalogue.models import CourseSession
 from training.enrolment.models import Enrolment
 from training.extensions import db
@@ -56,10 +55,6 @@ def responses() -> list[SurveyResponse]:
 
 def invitations() -> list[SurveyInvitation]:
     return list(db.session.scalars(sa.select(SurveyInvitation).order_by(SurveyInvitation.id)))
-
-
-def audit(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from tests.conftest import post_form
 from tests.factories import enrol
-from tests.surveys.conftest import audit, make_session, mark, respond, responses
+from tests.helpers import audit, post_form
+from tests.surveys.conftest import make_session, mark, respond, responses
 from training.attendance.models import MarkStatus
 from training.catalogue.models import CourseSession
 from training.extensions import db

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import UserFactory
-from tests.surveys.conftest import audit, enrol, invitations, make_session, mark, respond
+from tests.helpers import audit, plain_body
+from tests.surveys.conftest import enrol, invitations, make_session, mark, respond
 from training.attendance.models import MarkStatus
 from training.catalogue.models import SessionStatus
 from training.enrolment.models import EnrolmentStatus
@@ -23,10 +24,6 @@ def invite() -> list:
     return invited
 
 
-def plain(message) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
 def test_invites_once_those_who_attended(ended_session, attended, learner, trainer, mailbox):
     late = enrol(ended_session, UserFactory(email="late@example.org"))
     mark(late, trainer, MarkStatus.ABSENT, MarkStatus.LATE)
@@ -40,7 +37,7 @@ def test_invites_once_those_who_attended(ended_session, attended, learner, train
     assert sorted(m["To"] for m in mailbox) == ["late@example.org", learner.email]
     message = next(m for m in mailbox if m["To"] == learner.email)
     assert message["Subject"] == "Your opinion on “AAV vector design”"
-    assert f"http://training.test/my/enrolments/{attended.id}/survey" in plain(message)
+    assert f"http://training.test/my/enrolments/{attended.id}/survey" in plain_body(message)
     assert [i.enrolment_id for i in invitations()] == sorted([attended.id, late.id])
     assert sorted(int(a.object_id) for a in audit("survey.invited")) == sorted([attended.id, late.id])
 
