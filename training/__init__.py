@@ -69,9 +69,11 @@ def _configure_features(app: Flask) -> None:
 
 
 def _configure_blueprints(app: Flask) -> None:
+    """Register each feature's blueprint; the back office and the API gather
+    routes from several modules, which `with_routes()` imports."""
     from training.accounts.views import bp as accounts_bp
-    from training.admin.views import bp as admin_bp
-    from training.api.views import bp as api_bp
+    from training.admin import blueprint as admin
+    from training.api import blueprint as api
     from training.attendance.views import bp as attendance_bp
     from training.catalogue.views import bp as catalogue_bp
     from training.certificates.views import bp as certificates_bp
@@ -86,8 +88,8 @@ def _configure_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(api_bp)
+    app.register_blueprint(admin.with_routes())
+    app.register_blueprint(api.with_routes())
 
 
 def _configure_cli(app: Flask) -> None:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from training.accounts.auth import roles_required
 from training.accounts.forms import ConfirmForm
 from training.accounts.models import Role, User, UserRole
+from training.admin.blueprint import bp
 from training.admin.courses import form_status
 from training.admin.forms import (
     CancelSessionForm,
@@ -21,7 +22,6 @@ from training.admin.forms import (
     SlotForm,
     add_domain_error,
 )
-from training.admin.views import bp
 from training.audit.queries import history
 from training.catalogue import services
 from training.catalogue.models import Course, CourseSession, Slot

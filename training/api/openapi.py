@@ -1,12 +1,14 @@
-"""The OpenAPI 3.1 document. Schemas come from the pydantic models the endpoints use."""
+"""The OpenAPI 3.1 document and the endpoint serving it; schemas come from the pydantic models the endpoints use."""
 
 from __future__ import annotations
 
 from functools import cache
 
+from flask import jsonify
 from pydantic.json_schema import models_json_schema
 
 from training.api import schemas
+from training.api.blueprint import bp
 
 OUTPUT_MODELS = (
     schemas.Problem,
@@ -417,3 +419,9 @@ def openapi_document() -> dict:
             **certificate_paths(),
         },
     }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(openapi_document())
