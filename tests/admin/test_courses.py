@@ -11,8 +11,8 @@ from tests.conftest import post_form
 from tests.factories import CourseFactory, SessionFactory
 from training.audit.models import AuditEntry
 from training.catalogue.models import Course, CourseStatus, SessionStatus, Track
-from training.core.filters import when
 from training.extensions import db
+from training.site.filters import when
 
 FORM = {
     "title": "Lentiviral vectors in practice",

@@ -16,7 +16,7 @@ from training.admin import dashboard_queries as queries
 from training.admin.blueprint import bp
 from training.attendance.services import rate
 from training.catalogue.models import Track
-from training.core.filters import hours
+from training.site.filters import hours
 from training.surveys.figures import SATISFIED_FROM
 
 PAST_MONTHS, COMING_MONTHS = 6, 6  # the fill-rate chart: six months back, the current one and five ahead

@@ -6,8 +6,8 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
-from training.core.views import problem
 from training.errors import DomainError
+from training.site.error_pages import problem
 
 
 class BadQuery(HTTPException):
