@@ -40,6 +40,7 @@ from training.catalogue.scheduling import (  # noqa: F401  (part of this module'
     paris_wall_clock,
     slot_hours,
 )
+from training.database import lock
 from training.extensions import db
 
 COURSE_FIELDS = (
@@ -305,7 +306,7 @@ def update_session(actor: User, session: CourseSession, **fields) -> None:
     rules.check_session_open(session)
     if "capacity" in fields:
         # Enrolments take seats under this row lock; holding it, the count below cannot move.
-        db.session.refresh(session, with_for_update=True)
+        session = lock(CourseSession, session.id)
     values = _session_values(session, fields)
     _check_session_update(session, values, fields.get("trainers"))
     changed = {name: value for name, value in values.items() if getattr(session, name) != value}
@@ -448,7 +449,7 @@ def cancel_session(actor: User, session: CourseSession, reason: str) -> None:
     if not reason:
         raise SchedulingError(_("Give the reason for the cancellation: the learners will read it."), field="reason")
     # The row lock makes a concurrent enrolment wait, then see the session cancelled.
-    db.session.refresh(session, with_for_update=True)
+    session = lock(CourseSession, session.id)
     if session.status is SessionStatus.CANCELLED:
         raise SchedulingError(_("This session is already cancelled."), field="status")
     session.status = SessionStatus.CANCELLED
