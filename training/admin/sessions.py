@@ -153,11 +153,10 @@ def session_detail(session_id: int):
     form = _session_form(session, formdata=request.method == "POST")
     if form.validate_on_submit():
         try:
-            services.update_session(current_user, session, **form.session_fields())
+            promoted = enrolment_services.update_session(current_user, session, **form.session_fields())
         except SchedulingError as error:
             add_domain_error(form, error)
         else:
-            promoted = enrolment_services.capacity_changed(current_user, session)
             db.session.commit()
             flash(_("The session is saved."), "success")
             if promoted:
@@ -253,11 +252,10 @@ def cancel_session(session_id: int):
     form = CancelSessionForm()
     if form.validate_on_submit():
         try:
-            services.cancel_session(current_user, session, form.reason.data)
+            told = enrolment_services.cancel_session(current_user, session, form.reason.data)
         except SchedulingError as error:
             add_domain_error(form, error)
         else:
-            told = enrolment_services.cancel_for_session(current_user, session, session.cancellation_reason)
             db.session.commit()
             flash(
                 ngettext(

@@ -299,7 +299,10 @@ def _session_state(session: CourseSession) -> dict:
 
 
 def update_session(actor: User, session: CourseSession, **fields) -> None:
-    """Change the place, capacity, trainers, deadlines, approval rule or what to bring."""
+    """Change the place, capacity, trainers, deadlines, approval rule or what to bring.
+
+    Pages and the API call `training.enrolment.services.update_session`, which also gives the
+    seats a raised capacity frees to the waitlist."""
     unknown = set(fields) - {*SESSION_FIELDS, "trainers"}
     if unknown:
         raise SchedulingError(_("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0])
@@ -444,7 +447,8 @@ def duplicate_session(actor: User, session: CourseSession, first_day: date) -> C
 
 
 def cancel_session(actor: User, session: CourseSession, reason: str) -> None:
-    """Cancel a session, with the reason the learners will read; their enrolments are the caller's next step."""
+    """Cancel a session, with the reason the learners will read; `training.enrolment.services.cancel_session`
+    cancels its enrolments with it."""
     reason = (reason or "").strip()
     if not reason:
         raise SchedulingError(_("Give the reason for the cancellation: the learners will read it."), field="reason")
