@@ -374,8 +374,9 @@ def active_enrolments(session: CourseSession) -> list[Enrolment]:
 def cancel_session(actor: User, session: CourseSession, reason: str) -> list[Enrolment]:
     """Cancel a session (`training.catalogue.services.cancel_session`) and every active enrolment in
     it. Returns the enrolments cancelled; each learner is told by email, with the reason."""
-    catalogue.cancel_session(actor, session, reason)
-    return _cancel_all(actor, session, session.cancellation_reason)
+    reason = (reason or "").strip()
+    catalogue.cancel_session(actor, session, reason)  # refuses an empty reason
+    return _cancel_all(actor, session, reason)
 
 
 def _cancel_all(actor: User, session: CourseSession, reason: str) -> list[Enrolment]:
