@@ -54,9 +54,9 @@ def api_admin_only(status: int) -> dict:
 
 ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "static"): every(200),
-    ("GET", "core.home"): every(200),
-    ("GET", "core.healthz"): every(200),
-    ("GET", "core.readyz"): every(200),
+    ("GET", "site.home"): every(200),
+    ("GET", "site.healthz"): every(200),
+    ("GET", "site.readyz"): every(200),
     ("GET", "accounts.sign_in"): every(200),
     ("POST", "accounts.sign_in"): every(200),
     ("POST", "accounts.sign_out"): every(302),

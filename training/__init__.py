@@ -37,8 +37,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 def _configure_extensions(app: Flask) -> None:
     from training import database, enums, i18n, models, security, tasks  # noqa: F401  (models: complete metadata)
-    from training.core import filters
     from training.extensions import cache, csrf, db, limiter, login_manager, migrate
+    from training.site import filters
 
     db.init_app(app)
     database.init_app(app)
@@ -70,25 +70,27 @@ def _configure_features(app: Flask) -> None:
 
 
 def _configure_blueprints(app: Flask) -> None:
+    """Register each feature's blueprint; the site shell, the back office and the API gather
+    routes from several modules, which `with_routes()` imports."""
     from training.accounts.views import bp as accounts_bp
-    from training.admin.views import bp as admin_bp
-    from training.api.views import bp as api_bp
+    from training.admin import blueprint as admin
+    from training.api import blueprint as api
     from training.attendance.views import bp as attendance_bp
     from training.catalogue.views import bp as catalogue_bp
     from training.certificates.views import bp as certificates_bp
-    from training.core.views import bp as core_bp
     from training.enrolment.views import bp as enrolment_bp
+    from training.site import blueprint as site
     from training.surveys.views import bp as surveys_bp
 
-    app.register_blueprint(core_bp)
+    app.register_blueprint(site.with_routes())
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(enrolment_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(api_bp)
+    app.register_blueprint(admin.with_routes())
+    app.register_blueprint(api.with_routes())
 
 
 def _configure_cli(app: Flask) -> None:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from tests.factories import CourseFactory, SessionFactory
 from tests.helpers import audit, count_rows, post_form
 from training.catalogue.models import Course, CourseStatus, SessionStatus, Track
-from training.core.filters import when
 from training.extensions import db
+from training.site.filters import when
 
 FORM = {
     "title": "Lentiviral vectors in practice",

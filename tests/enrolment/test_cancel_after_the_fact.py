@@ -260,8 +260,7 @@ def test_a_seat_freed_after_the_start_stays_empty(app, admin, learner, other_lea
     assert sorted(m["To"] for m in mailbox) == sorted([learner.email] + ([other_learner.email] if promoted else []))
     if not promoted:  # raising the capacity after the start promotes no one either
         with app.test_request_context(method="POST"):
-            session.capacity = 3
-            assert services.capacity_changed(admin, session) == []
+            assert services.update_session(admin, session, capacity=3) == []
             db.session.commit()
         assert waiting.status is EnrolmentStatus.WAITLISTED
 

@@ -205,8 +205,7 @@ def test_capacity_raise_promotes_in_order(ctx, admin):
             services.enrol(person, session, person, acknowledged=True)
             clock.tick(timedelta(seconds=1))
     db.session.commit()
-    session.capacity = 3
-    promoted = services.capacity_changed(admin, session)
+    promoted = services.update_session(admin, session, capacity=3)
     db.session.commit()
     assert [e.user_id for e in promoted] == [people[1].id, people[2].id]
     assert status_of(people[3], session) is EnrolmentStatus.WAITLISTED

@@ -50,7 +50,7 @@ def sign_in():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             session["locale"] = user.locale
-            return redirect(safe_next_url(form.next.data, url_for("core.home")))
+            return redirect(safe_next_url(form.next.data, url_for("site.home")))
     return render_template("accounts/sign_in.html", form=form)
 
 
@@ -64,7 +64,7 @@ def sign_out():
         db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("site.home"))
 
 
 def _target_address() -> str:
@@ -84,7 +84,7 @@ per_target_address = limiter.limit(
 def sign_up():
     """Create a learner account; the address is confirmed by email before the first sign-in."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("site.home"))
     form = SignUpForm(next=request.args.get("next", ""), locale=_current_locale())
     if form.validate_on_submit():
         next_url = safe_next_url(form.next.data, "") or None
@@ -125,7 +125,7 @@ def confirm_email(token: str):
     db.session.commit()
     login_user(user)
     flash(_("Your email address is confirmed. Welcome!"), "success")
-    return redirect(safe_next_url(next_url, url_for("core.home")))
+    return redirect(safe_next_url(next_url, url_for("site.home")))
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -298,7 +298,7 @@ def set_language():
     if current_user.is_authenticated and current_user.locale != locale:
         services.update_profile(current_user, locale=locale)
         db.session.commit()
-    return redirect(safe_next_url(request.form.get("next"), url_for("core.home")))
+    return redirect(safe_next_url(request.form.get("next"), url_for("site.home")))
 
 
 def _current_locale() -> str:

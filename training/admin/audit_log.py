@@ -17,7 +17,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from training.accounts.auth import roles_required
 from training.accounts.models import Role
-from training.admin.views import bp
+from training.admin.blueprint import bp
 from training.audit import queries
 from training.csvexport import csv_response
 from training.extensions import db

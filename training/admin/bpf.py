@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from training.accounts.auth import roles_required
 from training.accounts.models import Role
-from training.admin.views import bp
+from training.admin.blueprint import bp
 from training.csvexport import csv_response
 from training.reports.bpf import BpfFigures, bpf_figures, years_with_half_days
 from training.timezones import PARIS

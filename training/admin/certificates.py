@@ -15,7 +15,7 @@ from sqlalchemy.orm import undefer
 
 from training.accounts.auth import roles_required
 from training.accounts.models import Role
-from training.admin.views import bp
+from training.admin.blueprint import bp
 from training.catalogue.models import CourseSession
 from training.certificates import services
 from training.certificates.forms import RevokeForm

@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from training.accounts.auth import roles_required
 from training.accounts.models import Role
+from training.admin.blueprint import PAGE_SIZE, bp
 from training.admin.forms import CourseForm, CourseStatusForm, add_domain_error
-from training.admin.views import PAGE_SIZE, bp
 from training.audit.queries import history
 from training.catalogue import services
 from training.catalogue.models import Course, CourseSession, CourseStatus, SessionStatus, Track

@@ -13,10 +13,10 @@ from training.accounts.auth import roles_required
 from training.accounts.models import Role
 from training.admin import charts
 from training.admin import dashboard_queries as queries
-from training.admin.views import bp
+from training.admin.blueprint import bp
 from training.attendance.services import rate
 from training.catalogue.models import Track
-from training.core.filters import hours
+from training.site.filters import hours
 from training.surveys.figures import SATISFIED_FROM
 
 PAST_MONTHS, COMING_MONTHS = 6, 6  # the fill-rate chart: six months back, the current one and five ahead

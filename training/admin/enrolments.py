@@ -17,9 +17,9 @@ from sqlalchemy.orm import joinedload
 from training.accounts.auth import roles_required
 from training.accounts.forms import ConfirmForm
 from training.accounts.models import Role, User
+from training.admin.blueprint import PAGE_SIZE, bp
 from training.admin.forms import DecisionReasonForm, EnrolOnBehalfForm
 from training.admin.sessions import _load, _render_session
-from training.admin.views import PAGE_SIZE, bp
 from training.catalogue.models import CourseSession
 from training.certificates import withdrawal
 from training.enrolment import services

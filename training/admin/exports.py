@@ -21,7 +21,7 @@ from wtforms.validators import Optional, ValidationError
 
 from training.accounts.auth import roles_required
 from training.accounts.models import Role
-from training.admin.views import bp
+from training.admin.blueprint import bp
 from training.catalogue.models import Course, CourseSession, SessionStatus
 from training.csvexport import csv_response
 from training.extensions import db

@@ -11,6 +11,7 @@ from flask_login import current_user
 from training.accounts.auth import roles_required
 from training.accounts.forms import ConfirmForm
 from training.accounts.models import Role, User, UserRole
+from training.admin.blueprint import bp
 from training.admin.courses import form_status
 from training.admin.forms import (
     CancelSessionForm,
@@ -21,7 +22,6 @@ from training.admin.forms import (
     SlotForm,
     add_domain_error,
 )
-from training.admin.views import bp
 from training.audit.queries import history
 from training.catalogue import services
 from training.catalogue.models import Course, CourseSession, Slot
@@ -153,11 +153,10 @@ def session_detail(session_id: int):
     form = _session_form(session, formdata=request.method == "POST")
     if form.validate_on_submit():
         try:
-            services.update_session(current_user, session, **form.session_fields())
+            promoted = enrolment_services.update_session(current_user, session, **form.session_fields())
         except SchedulingError as error:
             add_domain_error(form, error)
         else:
-            promoted = enrolment_services.capacity_changed(current_user, session)
             db.session.commit()
             flash(_("The session is saved."), "success")
             if promoted:
@@ -253,11 +252,10 @@ def cancel_session(session_id: int):
     form = CancelSessionForm()
     if form.validate_on_submit():
         try:
-            services.cancel_session(current_user, session, form.reason.data)
+            told = enrolment_services.cancel_session(current_user, session, form.reason.data)
         except SchedulingError as error:
             add_domain_error(form, error)
         else:
-            told = enrolment_services.cancel_for_session(current_user, session, session.cancellation_reason)
             db.session.commit()
             flash(
                 ngettext(

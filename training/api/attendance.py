@@ -7,8 +7,8 @@ from flask import abort, g, jsonify
 from training.accounts.models import Role
 from training.api import schemas, serializers
 from training.api.auth import token_required
+from training.api.blueprint import bp
 from training.api.errors import parse_body
-from training.api.views import bp
 from training.attendance import services, signatures
 from training.attendance.models import MarkMethod, MarkStatus
 from training.catalogue.models import Slot

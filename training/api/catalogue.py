@@ -8,8 +8,8 @@ from training.accounts.models import Role
 from training.accounts.services import find_user
 from training.api import schemas, serializers
 from training.api.auth import bearer_user, token_required
+from training.api.blueprint import bp
 from training.api.errors import BadQuery, UnprocessableFields, parse_body
-from training.api.views import bp
 from training.catalogue import cache, figures, queries, services
 from training.catalogue.models import CourseSession, CourseStatus
 from training.extensions import db

@@ -7,7 +7,7 @@ from flask import abort, current_app, g, jsonify, url_for
 from training.accounts.models import Role
 from training.api import schemas, serializers
 from training.api.auth import token_required
-from training.api.views import bp
+from training.api.blueprint import bp
 from training.catalogue.models import CourseSession
 from training.certificates import services
 from training.certificates.models import Certificate, CertificateStatus

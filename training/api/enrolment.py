@@ -7,8 +7,8 @@ from flask import abort, g, jsonify, request, url_for
 from training.accounts.services import find_user
 from training.api import schemas, serializers
 from training.api.auth import token_required
+from training.api.blueprint import bp
 from training.api.errors import UnprocessableFields, parse_body
-from training.api.views import bp
 from training.catalogue.models import CourseSession, CourseStatus
 from training.certificates import withdrawal
 from training.enrolment import queries, services

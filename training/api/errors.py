@@ -8,7 +8,8 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
-from training.core.views import problem
+from training.errors import DomainError
+from training.site.error_pages import problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -84,8 +85,21 @@ def _holds_nul(value) -> bool:
     return False
 
 
+def domain_error_response(error: DomainError):
+    """A refused action, as a problem detail with a sentence a person can read (and its field, if any)."""
+    field = getattr(error, "field", None)
+    extra = {"errors": [{"field": field, "message": str(error.message)}]} if field else {}
+    return problem(
+        error.status_code,
+        "Conflict" if error.status_code == 409 else "Unprocessable Content",
+        str(error.message),
+        **extra,
+    )
+
+
 def init_api_errors(bp) -> None:
     """Register the handlers on the API blueprint."""
     bp.before_request(refuse_unreadable_body)
+    bp.register_error_handler(DomainError, domain_error_response)
     bp.register_error_handler(BadQuery, field_errors_response)
     bp.register_error_handler(UnprocessableFields, field_errors_response)

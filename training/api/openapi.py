@@ -1,13 +1,15 @@
-"""The OpenAPI 3.1 document. Schemas come from the pydantic models the endpoints use."""
+"""The OpenAPI 3.1 document and the endpoint serving it; schemas come from the pydantic models the endpoints use."""
 
 from __future__ import annotations
 
 from functools import cache
 
+from flask import jsonify
 from pydantic.json_schema import models_json_schema
 
 from training.accounts.models import LearnerCategory, Role
 from training.api import schemas
+from training.api.blueprint import bp
 from training.catalogue.models import CourseFormat, Level, Track
 
 OUTPUT_MODELS = (
@@ -419,3 +421,9 @@ def openapi_document() -> dict:
             **certificate_paths(),
         },
     }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(openapi_document())

@@ -25,10 +25,10 @@ from training.attendance import signatures
 from training.attendance.models import AttendanceMark, AttendanceSheet, AttendanceSignature, MarkStatus, SlotSignoff
 from training.audit.services import record
 from training.catalogue.models import CourseSession, SessionStatus, Slot
-from training.core.filters import date_range, hours
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 from training.pdf import render_pdf
+from training.site.filters import date_range, hours
 from training.text import fold
 from training.timezones import PARIS
 from training.urls import external_url

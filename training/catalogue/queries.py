@@ -26,7 +26,6 @@ PAGE_SIZE = 12
 MAX_PAGE_SIZE = 100
 SORTS = ("date", "title")
 LANGUAGES = ("fr", "en")
-FILTER_KEYS = ("q", "track", "level", "format", "language", "month", "free", "sort")
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from training.catalogue.scheduling import (  # noqa: F401  (part of this module'
     paris_wall_clock,
     slot_hours,
 )
+from training.database import lock
 from training.extensions import db
 
 COURSE_FIELDS = (
@@ -298,14 +299,17 @@ def _session_state(session: CourseSession) -> dict:
 
 
 def update_session(actor: User, session: CourseSession, **fields) -> None:
-    """Change the place, capacity, trainers, deadlines, approval rule or what to bring."""
+    """Change the place, capacity, trainers, deadlines, approval rule or what to bring.
+
+    Pages and the API call `training.enrolment.services.update_session`, which also gives the
+    seats a raised capacity frees to the waitlist."""
     unknown = set(fields) - {*SESSION_FIELDS, "trainers"}
     if unknown:
         raise SchedulingError(_("Unknown field: %(name)s.", name=sorted(unknown)[0]), field=sorted(unknown)[0])
     rules.check_session_open(session)
     if "capacity" in fields:
         # Enrolments take seats under this row lock; holding it, the count below cannot move.
-        db.session.refresh(session, with_for_update=True)
+        session = lock(CourseSession, session.id)
     values = _session_values(session, fields)
     _check_session_update(session, values, fields.get("trainers"))
     changed = {name: value for name, value in values.items() if getattr(session, name) != value}
@@ -443,12 +447,13 @@ def duplicate_session(actor: User, session: CourseSession, first_day: date) -> C
 
 
 def cancel_session(actor: User, session: CourseSession, reason: str) -> None:
-    """Cancel a session, with the reason the learners will read; their enrolments are the caller's next step."""
+    """Cancel a session, with the reason the learners will read; `training.enrolment.services.cancel_session`
+    cancels its enrolments with it."""
     reason = (reason or "").strip()
     if not reason:
         raise SchedulingError(_("Give the reason for the cancellation: the learners will read it."), field="reason")
     # The row lock makes a concurrent enrolment wait, then see the session cancelled.
-    db.session.refresh(session, with_for_update=True)
+    session = lock(CourseSession, session.id)
     if session.status is SessionStatus.CANCELLED:
         raise SchedulingError(_("This session is already cancelled."), field="status")
     session.status = SessionStatus.CANCELLED

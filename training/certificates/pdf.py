@@ -22,8 +22,8 @@ from flask_babel import force_locale, format_date, gettext, ngettext
 from werkzeug.routing import BuildError
 
 from training.catalogue.models import Track
-from training.core.filters import date_range, hours
 from training.pdf import render_pdf, split_pdf
+from training.site.filters import date_range, hours
 from training.timezones import PARIS
 from training.urls import external_url
 

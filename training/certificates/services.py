@@ -124,7 +124,7 @@ def _judge(enrolment, attended: Decimal, scheduled: Decimal, required: Decimal, 
 
 
 def _hours(value: Decimal) -> str:
-    from training.core.filters import hours
+    from training.site.filters import hours
 
     return hours(value)
 

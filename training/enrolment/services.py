@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from training.accounts.models import User
 from training.audit.services import record
+from training.catalogue import services as catalogue
 from training.catalogue.models import CourseSession, CourseStatus, SessionStatus
 from training.database import lock
 from training.email import send_email
@@ -294,8 +295,10 @@ def promote_waitlist(actor: User | None, session: CourseSession) -> list[Enrolme
     return promoted
 
 
-def capacity_changed(actor: User, session: CourseSession) -> list[Enrolment]:
-    """After an admin raised the capacity: promote from the waitlist (the session row is locked)."""
+def update_session(actor: User, session: CourseSession, **fields) -> list[Enrolment]:
+    """Change a session's fields (`training.catalogue.services.update_session`); seats that a raised
+    capacity frees go to the waitlist at once. Returns the enrolments promoted, each told by email."""
+    catalogue.update_session(actor, session, **fields)
     return promote_waitlist(actor, lock(CourseSession, session.id))
 
 
@@ -368,7 +371,15 @@ def active_enrolments(session: CourseSession) -> list[Enrolment]:
     return list(db.session.scalars(query))
 
 
-def cancel_for_session(actor: User, session: CourseSession, reason: str) -> list[Enrolment]:
+def cancel_session(actor: User, session: CourseSession, reason: str) -> list[Enrolment]:
+    """Cancel a session (`training.catalogue.services.cancel_session`) and every active enrolment in
+    it. Returns the enrolments cancelled; each learner is told by email, with the reason."""
+    reason = (reason or "").strip()
+    catalogue.cancel_session(actor, session, reason)  # refuses an empty reason
+    return _cancel_all(actor, session, reason)
+
+
+def _cancel_all(actor: User, session: CourseSession, reason: str) -> list[Enrolment]:
     """Cancel every active enrolment of a cancelled session and tell each learner by email."""
     now = _now()
     enrolments = active_enrolments(session)

@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from training.accounts import services as account_services
 from training.api.auth import token_required
-from training.api.errors import UnprocessableFields, init_api_errors
-from training.api.openapi import openapi_document
-from training.core.views import problem
-from training.errors import DomainError
-from training.extensions import csrf, db, rate_limit
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # the API authenticates every write with a bearer token or Basic credentials, not cookies
-
-
-init_api_errors(bp)
-
-
-@bp.errorhandler(DomainError)
-def domain_error(error: DomainError):
-    """A refused action, as a problem detail with a sentence a person can read (and its field, if any)."""
-    field = getattr(error, "field", None)
-    extra = {"errors": [{"field": field, "message": str(error.message)}]} if field else {}
-    return problem(
-        error.status_code,
-        "Conflict" if error.status_code == 409 else "Unprocessable Content",
-        str(error.message),
-        **extra,
-    )
-
-
-@bp.get("/openapi.json")
-def openapi():
-    """The OpenAPI 3.1 document of this API."""
-    return jsonify(openapi_document())
+from training.api.blueprint import bp
+from training.api.errors import UnprocessableFields
+from training.extensions import db, rate_limit
 
 
 @bp.post("/tokens")
@@ -89,6 +62,3 @@ def me():
         locale=user.locale,
         roles=sorted(r.value for r in user.role_set),
     )
-
-
-from training.api import attendance, catalogue, certificates, enrolment  # noqa: E402, F401  (their endpoints join bp)

@@ -1,9 +1,9 @@
-"""People: search users and grant or withdraw roles."""
+"""People in the back office: find them, see one account, change its roles, deactivate or reactivate it."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from training.accounts import services as account_services
 from training.accounts.auth import roles_required
 from training.accounts.models import Role, User, UserRole
+from training.admin.blueprint import PAGE_SIZE, bp
 from training.admin.forms import DeactivateForm, ReactivateForm, RolesForm
 from training.audit.queries import history
 from training.catalogue.models import CourseSession
@@ -18,10 +19,6 @@ from training.enrolment.models import Enrolment
 from training.errors import DomainError
 from training.extensions import db
 from training.urls import page_number
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-PAGE_SIZE = 50
 
 
 @bp.get("/users")
@@ -112,6 +109,3 @@ def reactivate_user(user_id: int):
     db.session.commit()
     flash(_("%(name)s can sign in again.", name=user.name), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
-
-
-from training.admin import audit_log, bpf, certificates, courses, dashboard, enrolments, exports, sessions  # noqa: E402, F401  (their routes join this blueprint)

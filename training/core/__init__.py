@@ -1,1 +1,0 @@
-"""Pages that belong to no single feature: home, error pages, health check."""
