@@ -19,7 +19,7 @@ from training.accounts.forms import ConfirmForm
 from training.accounts.models import Role, User
 from training.admin.blueprint import PAGE_SIZE, bp
 from training.admin.forms import DecisionReasonForm, EnrolOnBehalfForm
-from training.admin.sessions import _load, _render_session
+from training.admin.sessions import _render_session
 from training.catalogue.models import CourseSession
 from training.certificates import withdrawal
 from training.enrolment import services
@@ -156,7 +156,7 @@ def cancel_enrolment(enrolment_id: int):
 @roles_required(Role.ADMIN)
 def enrol_on_behalf(session_id: int):
     """Enrol someone (a phone request, a walk-in), also after the deadline; the capacity rules stand."""
-    session, _slot = _load(session_id)
+    session = db.get_or_404(CourseSession, session_id)
     form = EnrolOnBehalfForm()
     learner = _learner(form) if form.validate_on_submit() else None
     if learner is not None:

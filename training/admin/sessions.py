@@ -76,11 +76,11 @@ def _session_form(session: CourseSession, formdata=True) -> SessionForm:
     return form
 
 
-def _load(session_id: int, slot_id: int | None = None) -> tuple[CourseSession, Slot | None]:
-    """The session, and one of its slots; 404 when the slot belongs to another session."""
+def _load_slot(session_id: int, slot_id: int) -> tuple[CourseSession, Slot]:
+    """The session and one of its slots; 404 when the slot belongs to another session."""
     session = db.get_or_404(CourseSession, session_id)
-    slot = db.get_or_404(Slot, slot_id) if slot_id is not None else None
-    if slot is not None and slot.session_id != session.id:
+    slot = db.get_or_404(Slot, slot_id)
+    if slot.session_id != session.id:
         abort(404)
     return session, slot
 
@@ -149,7 +149,7 @@ def new_session(course_id: int):
 @roles_required(Role.ADMIN)
 def session_detail(session_id: int):
     """A session: edit its place, capacity, trainers, deadlines; see its half-days and learners."""
-    session, _slot = _load(session_id)
+    session = db.get_or_404(CourseSession, session_id)
     form = _session_form(session, formdata=request.method == "POST")
     if form.validate_on_submit():
         try:
@@ -176,7 +176,7 @@ def session_detail(session_id: int):
 @roles_required(Role.ADMIN)
 def update_slot(session_id: int, slot_id: int):
     """Move one half-day (date, start, end)."""
-    session, slot = _load(session_id, slot_id)
+    session, slot = _load_slot(session_id, slot_id)
     form = SlotForm()
     if form.validate_on_submit():
         try:
@@ -194,7 +194,7 @@ def update_slot(session_id: int, slot_id: int):
 @roles_required(Role.ADMIN)
 def delete_slot(session_id: int, slot_id: int):
     """Remove one half-day; never the last, nor one whose roll was taken."""
-    session, slot = _load(session_id, slot_id)
+    session, slot = _load_slot(session_id, slot_id)
     ConfirmForm().validate_on_submit() or abort(400)
     try:
         services.remove_slot(current_user, slot)
@@ -210,7 +210,7 @@ def delete_slot(session_id: int, slot_id: int):
 @roles_required(Role.ADMIN)
 def add_slot(session_id: int):
     """Add a half-day to the session."""
-    session, _slot = _load(session_id)
+    session = db.get_or_404(CourseSession, session_id)
     form = SlotForm()
     if form.validate_on_submit():
         try:
@@ -228,7 +228,7 @@ def add_slot(session_id: int):
 @roles_required(Role.ADMIN)
 def duplicate_session(session_id: int):
     """Schedule a copy of the session from a new first day."""
-    session, _slot = _load(session_id)
+    session = db.get_or_404(CourseSession, session_id)
     form = DuplicateSessionForm()
     if form.validate_on_submit():
         try:
@@ -248,7 +248,7 @@ def duplicate_session(session_id: int):
 @roles_required(Role.ADMIN)
 def cancel_session(session_id: int):
     """Cancel the session and every enrolment in it; each learner is told by email."""
-    session, _slot = _load(session_id)
+    session = db.get_or_404(CourseSession, session_id)
     form = CancelSessionForm()
     if form.validate_on_submit():
         try:

@@ -25,7 +25,8 @@ def create_token():
         raise _basic_challenge("Wrong email or password, or the account is deactivated.")
     payload = request.get_json(silent=True) if request.content_length else None
     payload = payload if isinstance(payload, dict) else {}
-    name = payload.get("name") if isinstance(payload.get("name"), str) else ""
+    name = payload.get("name")
+    name = name if isinstance(name, str) else ""
     days = payload.get("days", 90)
     scopes = payload.get("scopes", "read write")
     if not isinstance(days, int) or isinstance(days, bool) or not isinstance(scopes, str):
@@ -38,7 +39,7 @@ def create_token():
         "token": plain,
         "token_type": "Bearer",
         "created_at": token.created_at.isoformat(),
-        "expires_at": token.expires_at.isoformat(),
+        "expires_at": token.expires_at and token.expires_at.isoformat(),
         "scopes": token.scopes,
     }
     return jsonify(body), 201, {"Location": url_for("api.me")}

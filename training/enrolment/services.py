@@ -137,8 +137,8 @@ def _check_open(session: CourseSession, on_behalf: bool) -> None:
         )
 
 
-def _place(enrolment: Enrolment, session: CourseSession, approval: bool) -> None:
-    """Set the enrolment's status: pending approval, a seat if one is free, else the waitlist."""
+def _place(enrolment: Enrolment, session: CourseSession, approval: bool) -> EnrolmentStatus:
+    """Set the enrolment's status: pending approval, a seat if one is free, else the waitlist; return it."""
     now = _now()
     if approval:
         enrolment.status = EnrolmentStatus.PENDING_APPROVAL
@@ -147,6 +147,7 @@ def _place(enrolment: Enrolment, session: CourseSession, approval: bool) -> None
         session.seats_taken = session.seats_taken + 1
     else:
         enrolment.status, enrolment.waitlisted_at = EnrolmentStatus.WAITLISTED, now
+    return enrolment.status
 
 
 def _notify_state(enrolment: Enrolment) -> None:
@@ -174,7 +175,7 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
             ),
         )
     )
-    return db.session.scalar(ahead) + 1
+    return db.session.scalars(ahead).one() + 1
 
 
 def renew_calendar_link(user: User) -> None:
@@ -308,7 +309,7 @@ def approve(actor: User, enrolment: Enrolment) -> None:
     db.session.refresh(enrolment)
     if enrolment.status is not EnrolmentStatus.PENDING_APPROVAL:
         raise EnrolmentError(_("This enrolment is no longer awaiting approval."))
-    _place(enrolment, session, approval=False)
+    placed = _place(enrolment, session, approval=False)
     enrolment.decided_by, enrolment.decided_at = actor, _now()
     db.session.flush()
     record(
@@ -318,7 +319,7 @@ def approve(actor: User, enrolment: Enrolment) -> None:
         before={"status": EnrolmentStatus.PENDING_APPROVAL},
         after={"status": enrolment.status},
     )
-    if enrolment.status is EnrolmentStatus.CONFIRMED:
+    if placed is EnrolmentStatus.CONFIRMED:
         notify(enrolment, "approved")
     else:
         notify(enrolment, "waitlisted", position=waitlist_position(enrolment))

@@ -47,7 +47,7 @@ def http_error(error: HTTPException):
         response = problem(error.code or 500, error.name, error.description)
     else:
         response = render_template("errors/error.html", code=error.code, message=_error_message(error.code))
-        response = current_app.make_response((response, error.code))
+        response = current_app.make_response((response, error.code or 500))
     if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     if error.code == 401 and wants_problem_json():
