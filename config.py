@@ -109,6 +109,8 @@ def load_config(name: str | None = None) -> dict:
         # Present and late may be marked (and learners check in) from this many minutes before
         # a half-day starts; absent and excused may be set at any time (a known absence).
         "ATTENDANCE_OPEN_MINUTES": int(_env("ATTENDANCE_OPEN_MINUTES", "30")),
+        # SQLite only: how long a writer waits for another's transaction before "database is locked".
+        "SQLITE_BUSY_TIMEOUT_MS": int(_env("SQLITE_BUSY_TIMEOUT_MS", "5000")),
         "SERVER_NAME": _env("SERVER_NAME"),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),

@@ -1,6 +1,6 @@
 """Database engine settings that SQLAlchemy does not apply by itself, and row locking.
 
-SQLite: foreign keys on, WAL (readers work beside a writer), a busy timeout of 5 s, and
+SQLite: foreign keys on, WAL (readers work beside a writer), a busy timeout (5 s by default), and
 writes serialised from the start of their transaction. SQLAlchemy silently drops
 `FOR UPDATE` on SQLite, and a deferred transaction that read first and writes later
 fails at once with "database is locked" when another writer got in between; so every
@@ -15,18 +15,23 @@ race that the locks prevent is real.
 
 from __future__ import annotations
 
+import functools
+from typing import TypeVar
+
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 
-from training.extensions import db
+from training.extensions import Model, db
+
+M = TypeVar("M", bound=Model)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:
+def _sqlite_on_connect(busy_timeout_ms: int, dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
@@ -57,15 +62,18 @@ def writes(view):
     return view
 
 
-def lock(model, object_id: int):
+def lock(model: type[M], object_id: int) -> M:
     """Load a row with `SELECT ... FOR UPDATE` (PostgreSQL), fresh from the database.
 
-    On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
+    On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE). The row must
+    exist: callers lock what they hold (NoResultFound otherwise).
     """
-    query = sa.select(model).where(model.id == object_id).execution_options(populate_existing=True)
+    # Every model we lock has an integer `id` primary key; the shared base does not declare one.
+    key = model.id  # type: ignore[attr-defined]
+    query = sa.select(model).where(key == object_id).execution_options(populate_existing=True)
     if current_app.config["DATABASE_LOCKING"]:
         query = query.with_for_update()
-    return db.session.scalar(query)
+    return db.session.scalars(query).one()
 
 
 def init_app(app: Flask) -> None:
@@ -74,7 +82,7 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name != "sqlite":
         return
-    sa.event.listen(engine, "connect", _sqlite_on_connect)
+    sa.event.listen(engine, "connect", functools.partial(_sqlite_on_connect, app.config["SQLITE_BUSY_TIMEOUT_MS"]))
     if app.config["DATABASE_LOCKING"]:
         sa.event.listen(engine, "connect", _sqlite_manual_transactions)
         sa.event.listen(engine, "begin", _sqlite_begin)

@@ -41,6 +41,9 @@ def server(url: str, log, **options):
     """gunicorn on `url`, the app loaded once before the workers fork."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GUNICORN_CMD_ARGS", "--preload")
+        # Each issue renders its PDFs holding SQLite's write lock; eighteen of them queue for it, longer
+        # than the default 5 s on a loaded machine. The race is about lost writes, not latency.
+        patch.setenv("SQLITE_BUSY_TIMEOUT_MS", "60000")
         with gunicorn(url, log=log, **options) as base_url:
             yield base_url
 

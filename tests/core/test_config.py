@@ -6,8 +6,11 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 from config import ConfigError, load_config
+from training import create_app
+from training.extensions import db
 
 
 def test_production_needs_a_secret_key(monkeypatch):
@@ -73,3 +76,12 @@ def test_the_refusal_is_one_line_naming_the_variable(tmp_path):
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert "SECRET_KEY is not set" in last_line
+
+
+def test_sqlite_busy_timeout_comes_from_the_configuration(monkeypatch, tmp_path):
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_MS", "1234")
+    assert load_config("test")["SQLITE_BUSY_TIMEOUT_MS"] == 1234
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'busy.sqlite'}"})
+    with app.app_context():
+        assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 1234
+        db.session.rollback()
