@@ -16,7 +16,7 @@ def render(app):
     """Render a template snippet in a request, as a page would be."""
 
     def render(source: str, **context) -> str:
-        with app.test_request_context("/"):
+        with app.test_request_context("/", headers={"Accept-Language": "en"}):
             return render_template_string(source, **context)
 
     return render

@@ -121,6 +121,16 @@ def test_pagination_keeps_the_filters(client, ctx):
     assert titles(second) == ["Cours 12", "Cours 13", "Cours 14"]
 
 
+def test_pagination_keeps_the_page_size(client, ctx):
+    for number in range(7):
+        CourseFactory(title=f"Cours {number:02d}", language="fr")
+    page = client.get("/courses?sort=title&per_page=3").get_data(as_text=True)
+    assert 'href="/courses?sort=title&amp;per_page=3&amp;page=2"' in page
+    assert 'href="/courses?sort=title&amp;per_page=3&amp;page=3"' in page
+    second = client.get("/courses?sort=title&page=2&per_page=3")
+    assert titles(second) == ["Cours 03", "Cours 04", "Cours 05"]
+
+
 def test_bad_filters_are_left_out_with_a_message(client, catalogue):
     response = client.get("/courses?track=astronomy&page=-3&month=2026-13")
     assert response.status_code == 200

@@ -40,7 +40,7 @@ def courses():
 
 def _links(query: queries.CatalogueQuery, pages: int) -> dict:
     def link(number: int) -> str:
-        return url_for("api.courses", **query.args(page=number), per_page=query.per_page)
+        return url_for("api.courses", **{**query.args(page=number), "per_page": query.per_page})
 
     return {
         "self": link(query.page),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -44,7 +45,7 @@ class CatalogueQuery:
     per_page: int = PAGE_SIZE
     errors: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
-    def args(self, **changes) -> dict[str, str]:
+    def args(self, **changes) -> dict[str, Any]:
         """The query as URL arguments (defaults left out), so a search can be shared."""
         query = replace(self, **changes) if changes else self
         values = {
@@ -57,6 +58,7 @@ class CatalogueQuery:
             "free": "1" if query.free else None,
             "sort": query.sort if query.sort != "date" else None,
             "page": str(query.page) if query.page != 1 else None,
+            "per_page": str(query.per_page) if query.per_page != PAGE_SIZE else None,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -210,7 +212,7 @@ def search_catalogue(query: CatalogueQuery, now: datetime | None = None) -> Cata
     """The page of courses for `query`: three queries, whatever the size of the catalogue."""
     now = now or datetime.now(UTC)
     statement = courses_statement(query, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+    total = db.session.scalars(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())).one()
     offset = (query.page - 1) * query.per_page
     courses = [row[0] for row in db.session.execute(statement.limit(query.per_page).offset(offset))]
     shown = _first_sessions([c.id for c in courses], query, now)
