@@ -3,7 +3,9 @@
 #   make install        create .venv and install the runtime dependencies (requirements.lock) + the app: production
 #   make install-dev    the same with the development and test tools (requirements-dev.lock); run and test use it
 #   make run            migrate, seed the demo accounts and start the dev server on 127.0.0.1:5000
-#   make test           run the test suite (SQLite unless TEST_DATABASE_URL is set); extra args: ARGS="-k foo -x"
+#   make check          ruff (lint and format) and mypy, as pre-commit and CI run them
+#   make test           make check, then the test suite (SQLite unless TEST_DATABASE_URL is set); extra args: ARGS="-k foo -x"
+#                       the whole suite (no ARGS) measures branch coverage and fails under the floor in pyproject.toml
 #   make test-postgres  run the test suite against PostgreSQL (TEST_DATABASE_URL, default below)
 #   make translations   compile the gettext catalogues (.po -> .mo) that changed; install does it too
 #   make messages       extract the strings to translate and add the new ones to each .po
@@ -31,7 +33,7 @@ ARGS ?=
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test test-postgres translations messages clean distclean
+.PHONY: help install install-dev run check test test-postgres translations messages clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -81,9 +83,19 @@ run: install-dev
 	$(FLASK) --app wsgi seed-demo
 	$(FLASK) --app wsgi run --host 127.0.0.1 --port 5000
 
+# ruff finds the Python files itself (it skips what git ignores, e.g. .venv); mypy's files are in
+# pyproject.toml. The same three run as pre-commit hooks (.pre-commit-config.yaml).
+check: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Coverage only for the whole suite: a partial run (ARGS="-k ...") would fall under the floor.
+COVERAGE = $(if $(ARGS),,--cov --cov-report=term)
+
 test: install-dev
-	$(VENV)/bin/ruff check training tests bench config.py wsgi.py migrations/env.py
-	$(PYTHON) -m pytest $(ARGS)
+	@$(MAKE) --no-print-directory check
+	$(PYTHON) -m pytest $(COVERAGE) $(ARGS)
 
 # Only this target exports TEST_DATABASE_URL, so `make test` stays on SQLite
 # unless the caller set it in the environment.
@@ -109,7 +121,7 @@ messages: $(DEV_STAMP)
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf
-	rm -rf .pytest_cache build dist *.egg-info .ci/*-junit.xml
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .coverage build dist *.egg-info .ci/*-junit.xml
 	rm -f $(COMPILED)
 
 distclean: clean
