@@ -13,12 +13,9 @@ import contextlib
 import contextvars
 import email
 import email.policy
-import hashlib
 import os
 import shutil
 import uuid
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -31,8 +28,6 @@ from tests import factories
 from tests.helpers import free_port, post_form, skip_or_fail
 from training import create_app
 from training.accounts.services import create_api_token
-from training.certificates.models import Certificate
-from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -328,24 +323,11 @@ def people(learner, other_learner, trainer, admin):
     and an API token of each role."""
     other_trainer = factories.UserFactory(email="other.trainer@example.org", name="Olga Trainer", roles=["trainer"])
     token, _plain = create_api_token(learner, "learner's token")
-    session = factories.SessionFactory(trainers=[trainer], seats_taken=1)
-    enrolment = Enrolment(
-        session=session, user=learner, status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
+    session = factories.SessionFactory(trainers=[trainer])
+    enrolment = factories.enrol(session, learner)
+    certificate = factories.certify(
+        enrolment, admin, "access-table-certificate-code", "GT-ACCESS-0001", pdf=b"%PDF-1.7 the learner's certificate"
     )
-    pdf = b"%PDF-1.7 the learner's certificate"
-    certificate = Certificate(
-        code="access-table-certificate-code",
-        serial="GT-ACCESS-0001",
-        enrolment=enrolment,
-        hours_attended=Decimal("7"),
-        hours_scheduled=Decimal("7"),
-        locale="en",
-        issued_by=admin,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        pdf=pdf,
-    )
-    db.session.add_all([enrolment, certificate])
-    db.session.commit()
     users = {
         "learner": learner,
         "other_learner": other_learner,

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 
-from tests.factories import SessionFactory
+from tests.factories import SessionFactory, certify, enrol
 from tests.i18n.catalogue import french_catalogue
-from training.certificates.models import Certificate
-from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
 # A Monday far enough ahead to stay upcoming: the pages show it as "2 déc. 2030".
@@ -34,24 +30,16 @@ def french_people(learner, trainer, admin):
 @pytest.fixture
 def french_course(french_people):
     """A session on 2 December 2030 that the trainer teaches, the learner's seat and certificate."""
-    session = SessionFactory(day=SESSION_DAY, trainers=[french_people["trainer"]], seats_taken=1)
-    enrolment = Enrolment(
-        session=session, user=french_people["learner"], status=EnrolmentStatus.CONFIRMED, confirmed_at=datetime.now(UTC)
-    )
-    pdf = b"%PDF-1.7 a French certificate"
-    certificate = Certificate(
-        code="french-certificate-code-0123456789",
-        serial="GT-FR-0001",
-        enrolment=enrolment,
-        hours_attended=Decimal("7"),
-        hours_scheduled=Decimal("7"),
+    session = SessionFactory(day=SESSION_DAY, trainers=[french_people["trainer"]])
+    enrolment = enrol(session, french_people["learner"])
+    certificate = certify(
+        enrolment,
+        french_people["admin"],
+        "french-certificate-code-0123456789",
+        "GT-FR-0001",
+        pdf=b"%PDF-1.7 a French certificate",
         locale="fr",
-        issued_by=french_people["admin"],
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        pdf=pdf,
     )
-    db.session.add_all([enrolment, certificate])
-    db.session.commit()
     return {
         "session": session,
         "course": session.course,

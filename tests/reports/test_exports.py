@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests import factories
 from tests.factories import CourseFactory, UserFactory, paris
 from tests.helpers import QueryCounter
 from tests.reports.conftest import as_dicts, enrol, make_session, mark, read_csv, utc
@@ -176,22 +177,18 @@ def test_enrolments_every_status_with_decisions(client, signed_in_admin, session
 
 
 def certify(enrolment, admin, n: int, **fields) -> Certificate:
-    certificate = Certificate(
-        code=f"code-{n}",
-        serial=f"GT-2025-{n:06d}-1",
-        enrolment=enrolment,
+    """Certificate number `n`: half the hours attended, issued for the course's current version."""
+    return factories.certify(
+        enrolment,
+        admin,
+        f"code-{n}",
+        f"GT-2025-{n:06d}-1",
         hours_attended=Decimal("3.5"),
         hours_scheduled=Decimal("7.00"),
-        locale="en",
-        issued_by=admin,
         sha256=f"{n:064x}",
-        pdf=b"%PDF-1.7",
         course_version=enrolment.session.course.version,
         **fields,
     )
-    db.session.add(certificate)
-    db.session.commit()
-    return certificate
 
 
 def test_certificates_every_version_with_its_fingerprint(client, signed_in_admin, session, people, admin):
