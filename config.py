@@ -161,10 +161,12 @@ def load_config(name: str | None = None) -> dict:
             # seconds; keep it longer than the longest task.
             "broker_transport_options": {"visibility_timeout": int(_env("CELERY_VISIBILITY_TIMEOUT", "3600"))},
             # Task modules the worker loads (the web app imports them through its views).
-            "imports": ("training.certificates.tasks", "training.surveys.tasks"),
+            "imports": ("training.certificates.tasks", "training.email", "training.surveys.tasks"),
             # `celery -A training.celery_worker beat`: periodic work.
             "beat_schedule": {
                 "surveys-invite": {"task": "training.surveys.tasks.invite_surveys", "schedule": 3600.0},
+                # Emails to retry, and any a dead worker or a broker outage left in the outbox.
+                "emails-send-due": {"task": "training.email.send_due_emails", "schedule": 60.0},
             },
         },
         "REDIS_URL": _env("REDIS_URL"),

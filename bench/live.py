@@ -30,19 +30,54 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def process_group_cpu_seconds(group: int) -> float:
+    """User + system CPU seconds used so far by the live processes of a process group (gunicorn's
+    master and workers), read from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == group:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 @contextmanager
-def gunicorn(database_url: str, *, workers: int = 4, threads: int = 4, locking: bool = True, log: Path | None = None):
+def gunicorn(database_url: str, **options):
     """Serve the app on a free loopback port; yields the base URL. Stops the server on exit."""
+    with gunicorn_server(database_url, **options) as (base_url, _group):
+        yield base_url
+
+
+@contextmanager
+def gunicorn_server(
+    database_url: str,
+    *,
+    workers: int = 4,
+    threads: int = 4,
+    locking: bool = True,
+    log: Path | None = None,
+    env: dict | None = None,
+):
+    """Serve the app on a free loopback port; yields (base URL, process group of the server).
+    `env` adds to or overrides the server's environment. Stops the server on exit."""
     port = free_port()
-    env = {
-        **os.environ,
-        "GENOTHER_ENV": "development",
-        "DATABASE_URL": database_url,
-        "MAIL_BACKEND": "log",
-        "LOG_LEVEL": "WARNING",
-        "DATABASE_LOCKING": "1" if locking else "0",
-    }
+    extra_env, env = (
+        env,
+        {
+            **os.environ,
+            "GENOTHER_ENV": "development",
+            "DATABASE_URL": database_url,
+            "MAIL_BACKEND": "log",
+            "LOG_LEVEL": "WARNING",
+            "DATABASE_LOCKING": "1" if locking else "0",
+        },
+    )
     env.pop("CELERY_BROKER_URL", None)
+    env.update(extra_env or {})
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115  (closed below)
     server = subprocess.Popen(
         [
@@ -67,7 +102,7 @@ def gunicorn(database_url: str, *, workers: int = 4, threads: int = 4, locking: 
     )
     try:
         _wait_until_up(port, server)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server.pid
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -37,7 +37,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 
 def _configure_extensions(app: Flask) -> None:
-    from training import database, enums, i18n, models, security, tasks  # noqa: F401  (models: complete metadata)
+    from training import database, email, enums, i18n, models, security, tasks  # noqa: F401  (models: complete metadata)
     from training.extensions import cache, csrf, db, limiter, login_manager, migrate
     from training.site import filters
 
@@ -53,6 +53,7 @@ def _configure_extensions(app: Flask) -> None:
     security.init_app(app)
     filters.init_app(app)
     enums.init_app(app)
+    email.init_app(app)
 
 
 def _configure_features(app: Flask) -> None:

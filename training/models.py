@@ -6,4 +6,5 @@ from training.audit.models import AuditEntry  # noqa: F401
 from training.catalogue.models import Course, CourseSession, Slot  # noqa: F401
 from training.certificates.models import Certificate  # noqa: F401
 from training.enrolment.models import Enrolment  # noqa: F401
+from training.outbox import OutboxMessage  # noqa: F401
 from training.surveys.models import SurveyResponse  # noqa: F401

@@ -17,7 +17,7 @@ from training.accounts.models import ApiToken, LearnerCategory, Role, User, User
 from training.accounts.passwords import password_problem
 from training.accounts.tokens import make_token, read_token, token_matches
 from training.audit.services import record, snapshot
-from training.email import render_email, send_email
+from training.email import encode, send_email
 from training.errors import DomainError
 from training.extensions import db
 from training.urls import external_url
@@ -197,11 +197,11 @@ def request_password_reset(email: str) -> None:
     """Email a reset link when the address is registered and active; say nothing otherwise."""
     user = find_user(email)
     if user is None or not user.is_active_account:
-        # The same work as for a real account (a token, the email rendered), then nothing is sent:
-        # the time of the answer does not tell whether the address is registered.
+        # The same work as for a real account (a token and its link; the email itself is rendered
+        # after the response), then nothing is queued: the time of the answer does not tell whether
+        # the address is registered.
         stranger = User(id=0, email=normalise_email(email), name="", password_hash="", locale="fr")
-        link = external_url("accounts.reset_password", token=make_token(stranger, "reset"))
-        render_email("accounts/reset_password", locale="fr", user=stranger, link=link)
+        encode({"link": external_url("accounts.reset_password", token=make_token(stranger, "reset"))})
         return
     token = make_token(user, "reset")
     send_email(

@@ -17,6 +17,7 @@ def with_routes() -> Blueprint:
         certificates,
         courses,
         dashboard,
+        emails,
         enrolments,
         exports,
         people,

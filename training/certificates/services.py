@@ -32,7 +32,7 @@ from training.audit.services import record
 from training.catalogue.models import CourseSession
 from training.certificates.models import Certificate, CertificateStatus
 from training.database import lock
-from training.email import send_email
+from training.email import deferred, later, send_email
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.errors import DomainError
 from training.extensions import db
@@ -253,11 +253,12 @@ def _store(actor: User, certificate: Certificate, pdf: bytes) -> Certificate:
             "user": certificate.enrolment.user.email,
         },
     )
-    _email(certificate, pdf)
+    _email(certificate)
     return certificate
 
 
-def _email(certificate: Certificate, pdf: bytes) -> None:
+def _email(certificate: Certificate) -> None:
+    """Send the learner their certificate; the PDF attached is the stored one, read when sent."""
     learner = certificate.enrolment.user
     send_email(
         learner.email,
@@ -268,8 +269,14 @@ def _email(certificate: Certificate, pdf: bytes) -> None:
         certificate=certificate,
         course=certificate.enrolment.session.course,
         verify_url=external_url("certificates.verify", code=certificate.code),
-        attachments=[(f"certificate-{certificate.serial}.pdf", "application/pdf", pdf)],
+        attachments=[(f"certificate-{certificate.serial}.pdf", "application/pdf", later(stored_pdf, certificate))],
     )
+
+
+@deferred
+def stored_pdf(certificate: Certificate) -> bytes:
+    """The PDF as issued (the one whose SHA-256 the audit log holds)."""
+    return certificate.pdf
 
 
 def issue(actor: User, enrolment: Enrolment) -> tuple[Certificate, bool]:

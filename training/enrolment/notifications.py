@@ -2,7 +2,8 @@
 
 One template pair per event (`templates/email/enrolment/<event>.txt` and `.html`); the three
 events that give a seat send the convocation (Qualiopi indicator 9) with an .ics attachment.
-Every message leaves after the commit, in the learner's language (see `training.email`).
+Every message leaves after the commit, in the learner's language, rendered outside the request
+(see `training.email`): the .ics and the course link are worked out then.
 
 Every link in them opens for the learner: the course page only while the course is
 published (the page is a 404 otherwise), "My trainings" (behind sign-in, and theirs) always.
@@ -19,7 +20,7 @@ from training.audit.services import record
 from training.catalogue.calendar import add_session_events, new_calendar
 from training.catalogue.models import Course, CourseSession
 from training.catalogue.queries import published_course
-from training.email import send_email
+from training.email import deferred, later, send_email
 from training.enrolment.models import Enrolment
 from training.urls import external_url
 
@@ -62,7 +63,8 @@ def notify(
     course = session.course
     attachments = None
     if event in CONVOCATION_EVENTS:
-        attachments = [(f"convocation-{course.slug}.ics", "text/calendar; charset=utf-8", convocation_ics(session))]
+        ics = later(convocation_ics, session)
+        attachments = [(f"convocation-{course.slug}.ics", "text/calendar; charset=utf-8", ics)]
     send_email(
         user.email,
         SUBJECTS[event](course.title),
@@ -84,16 +86,18 @@ def notify(
 def _links(course: Course, session: CourseSession) -> dict:
     """What every enrolment email shows: contact, links, and whether the learner may still cancel.
 
-    `course_url` is None when the course page would not open (a draft or archived course).
+    `course_url` is None when the course page would not open (a draft or archived course); it is
+    worked out when the message is rendered, outside the request.
     """
     return {
         "contact": course.contact or current_app.config["TRAINING_OFFICE_EMAIL"],
-        "course_url": course_url(course),
+        "course_url": later(course_url, course),
         "my_trainings_url": _my_trainings_url(),
         "can_still_cancel": session.cancellation_deadline > datetime.now(UTC),
     }
 
 
+@deferred
 def course_url(course: Course) -> str | None:
     """The course's public page, or None when it would be a 404 (the same test as the page's)."""
     if published_course(course.slug) is None:
@@ -105,6 +109,7 @@ def _my_trainings_url() -> str | None:
     return external_url(MY_TRAININGS) if MY_TRAININGS in current_app.view_functions else None
 
 
+@deferred
 def convocation_ics(session: CourseSession) -> bytes:
     """The session's calendar file: one event per half-day slot, linking to the course page
     (to "My trainings" when the course is not public)."""

@@ -35,6 +35,7 @@ NAV_ENTRIES = (
     NavEntry("admin.bpf", _l("BPF figures"), Role.ADMIN, menu=REPORTS),
     NavEntry("admin.exports", _l("CSV exports"), Role.ADMIN, menu=REPORTS),
     NavEntry("admin.audit_log", _l("Audit log"), Role.ADMIN, menu=REPORTS),
+    NavEntry("admin.emails", _l("Emails"), Role.ADMIN, menu=REPORTS),
     NavEntry("certificates.verify_form", _l("Verify a certificate"), anonymous_only=True),
 )
 
