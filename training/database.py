@@ -76,6 +76,18 @@ def lock(model: type[M], object_id: int) -> M:
     return db.session.scalars(query).one()
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, so an answer built from the rows just
+    written reads them without a query each. Only for rows this transaction wrote or locked:
+    their values are the committed ones."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def init_app(app: Flask) -> None:
     """Attach per-connection settings and transaction handling to the app's engine."""
     with app.app_context():

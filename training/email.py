@@ -22,6 +22,7 @@ import base64
 import enum
 import re
 import smtplib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -53,6 +54,10 @@ MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=10)
 # The most due messages one sweep sends (the next sweep takes the rest).
 SWEEP_BATCH = 50
+# Without a broker, how often a process that sends also sweeps.
+SWEEP_EVERY = timedelta(minutes=1)
+# A new message belongs to the process that committed it for this long; then a sweep takes it.
+FIRST_SEND = timedelta(minutes=2)
 
 
 # --- Queueing ------------------------------------------------------------------------------------
@@ -108,6 +113,7 @@ def send_email(
     with force_locale(locale):
         subject_text = _header_value(str(subject))
     message = OutboxMessage(
+        next_attempt_at=utcnow() + FIRST_SEND,  # sent after the commit; swept only if that fails
         recipient=_header_value(to),
         subject=subject_text,
         template=template,
@@ -169,7 +175,8 @@ def decode(value: Any) -> Any:
         return value
     if "$model" in value:
         model = _models()[value["$model"]]
-        obj = db.session.get(model, value["id"])
+        # Relationships load only if the template reads them (a user's roles, never).
+        obj = db.session.get(model, value["id"], options=[sa.orm.lazyload("*")])
         if obj is None:
             raise MissingObject(f"{model.__name__} {value['id']} no longer exists")
         return obj
@@ -265,11 +272,18 @@ def init_app(app: Flask) -> None:
 
 
 def send_messages(ids: Iterable[int]) -> None:
-    """Send the messages `ids`, then whatever else is due; each on its own, so one that fails
-    never stops the others."""
+    """Send the messages `ids`, each on its own, so one that fails never stops the others; then,
+    at most once every SWEEP_EVERY in this process, whatever else is due (without a broker nothing
+    else retries them)."""
+    global _last_sweep
     for message_id in ids:
         send_one(message_id)
-    send_due()
+    if time.monotonic() - _last_sweep >= SWEEP_EVERY.total_seconds():
+        _last_sweep = time.monotonic()
+        send_due()
+
+
+_last_sweep = time.monotonic()
 
 
 def send_due(limit: int = SWEEP_BATCH) -> int:
@@ -285,21 +299,23 @@ def send_due(limit: int = SWEEP_BATCH) -> int:
 
 
 def claim(message_id: int) -> OutboxMessage | None:
-    """Take a due message for this worker (one attempt, under a lease), or None if another worker
-    has it or it is not due. A single conditional UPDATE, committed at once: no lock is held
-    while rendering and sending."""
+    """Take a message for this worker (one attempt, under a lease), or None if another worker has
+    it or it is not due. A new message is anyone's first taker's (the process that committed it,
+    or the task it queued); a tried one is due when its back-off or lease has run out. A single
+    conditional UPDATE, committed at once: no lock is held while rendering and sending."""
     now = utcnow()
-    taken = db.session.execute(
+    taken = (
         sa.update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
+            sa.or_(OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at <= now),
         )
         .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
-        .execution_options(synchronize_session=False)
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
     )
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True) if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+    message = db.session.scalars(taken).one_or_none()
     db.session.commit()
     return message
 

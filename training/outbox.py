@@ -49,8 +49,9 @@ class OutboxMessage(Model):
     attachments: Mapped[list[Any] | None] = mapped_column(sa.JSON)
     status: Mapped[OutboxStatus] = mapped_column(enum_type(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
-    # When a worker may take the message: now for a new one, later after a failure (back-off),
-    # or the end of the lease of the worker sending it.
+    # When a sweep may take the message: a new one is sent after its commit by the process that
+    # committed it (or the task it queued), and swept only if that has not happened by then; after
+    # a failure, the end of the back-off; while a worker sends it, the end of its lease.
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)

@@ -382,7 +382,13 @@ def revoke_api_token(actor: User, token: ApiToken) -> None:
 
 def api_token(plain: str) -> ApiToken | None:
     """The usable token (not revoked, not expired, owner active) with this value, or None; its use is noted."""
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_api_token(plain)))
+    # The owner and their roles in the same query: every API request needs them.
+    query = (
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == hash_api_token(plain))
+        .options(sa.orm.joinedload(ApiToken.user).joinedload(User.roles))
+    )
+    token = db.session.scalars(query).unique().one_or_none()
     if token is None or not token.is_usable(datetime.now(UTC)):
         return None
     sessions.touch_token(token)

@@ -11,6 +11,7 @@ from training.api.blueprint import bp
 from training.api.errors import UnprocessableFields, parse_body
 from training.catalogue.models import CourseSession, CourseStatus
 from training.certificates import withdrawal
+from training.database import commit_keeping_loaded
 from training.enrolment import queries, services
 from training.enrolment.models import Enrolment
 from training.extensions import db
@@ -47,7 +48,7 @@ def enrol(session_id: int):
     enrolment, created = services.enrol(
         actor, session, learner, acknowledged=data.acknowledge_prerequisites, on_behalf=on_behalf, reason=data.reason
     )
-    db.session.commit()
+    commit_keeping_loaded()  # the answer reads the enrolment, its session and learner as just written
     headers = {"Location": url_for("api.cancel_enrolment", enrolment_id=enrolment.id)}
     return jsonify(enrolment_body(enrolment)), 201 if created else 200, headers
 

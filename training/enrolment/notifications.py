@@ -20,7 +20,7 @@ from training.audit.services import record
 from training.catalogue.calendar import add_session_events, new_calendar
 from training.catalogue.models import Course, CourseSession
 from training.catalogue.queries import published_course
-from training.email import deferred, later, send_email
+from training.email import Later, deferred, later, send_email
 from training.enrolment.models import Enrolment
 from training.urls import external_url
 
@@ -47,7 +47,7 @@ def notify(
     enrolment: Enrolment,
     event: str,
     *,
-    position: int | None = None,
+    position: int | Later | None = None,
     reason: str | None = None,
     revoked_serial: str | None = None,
 ) -> None:

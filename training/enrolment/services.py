@@ -23,7 +23,7 @@ from training.audit.services import record
 from training.catalogue import services as catalogue
 from training.catalogue.models import CourseSession, CourseStatus, SessionStatus
 from training.database import lock
-from training.email import send_email
+from training.email import deferred, later, send_email
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.enrolment.notifications import notify
 from training.errors import DomainError
@@ -78,6 +78,7 @@ def enrol(
     request). An admin enrolling someone (`on_behalf`) may do so after the deadline or into
     a session recorded with past dates; the capacity rules are the same for everyone.
     """
+    course = session.course  # noqa: F841  (held: the lock refreshes the session's row and drops its course)
     session = lock(CourseSession, session.id)
     existing = _find(session, learner)
     if existing is not None and existing.status in ACTIVE:
@@ -154,13 +155,15 @@ def _notify_state(enrolment: Enrolment) -> None:
     if enrolment.status is EnrolmentStatus.CONFIRMED:
         notify(enrolment, "confirmed")
     elif enrolment.status is EnrolmentStatus.WAITLISTED:
-        notify(enrolment, "waitlisted", position=waitlist_position(enrolment))
+        notify(enrolment, "waitlisted", position=later(waitlist_position, enrolment))
     else:
         notify(enrolment, "pending")
 
 
+@deferred
 def waitlist_position(enrolment: Enrolment) -> int | None:
-    """1 for the first in line; None when not on the waitlist."""
+    """1 for the first in line; None when not on the waitlist. The waitlisted email counts it when
+    it is sent, outside the enrolment's transaction and its lock."""
     if enrolment.status is not EnrolmentStatus.WAITLISTED:
         return None
     ahead = (
@@ -322,7 +325,7 @@ def approve(actor: User, enrolment: Enrolment) -> None:
     if placed is EnrolmentStatus.CONFIRMED:
         notify(enrolment, "approved")
     else:
-        notify(enrolment, "waitlisted", position=waitlist_position(enrolment))
+        notify(enrolment, "waitlisted", position=later(waitlist_position, enrolment))
 
 
 def reject(actor: User, enrolment: Enrolment, reason: str) -> None:
