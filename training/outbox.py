@@ -23,7 +23,7 @@ from training.extensions import Model, enum_type, utcnow
 class OutboxStatus(LabelledEnum):
     PENDING = "pending", _l("Waiting to be sent")
     SENT = "sent", _l("Sent")
-    FAILED = "failed", _l("Failed")
+    FAILED = "failed", _l("Failed to send")
 
 
 class OutboxMessage(Model):
