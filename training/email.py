@@ -243,21 +243,25 @@ def dispatch(ids: list[int]) -> None:
     elif has_request_context() and AFTER_RESPONSE in g:
         g.get(AFTER_RESPONSE).extend(ids)
     else:
-        with app.app_context():  # a session of its own: the caller's has just committed
-            send_messages(ids)
+        _send_in_new_context(app, ids)
 
 
 def _send_after_response(app: Flask, response: Response) -> Response:
     """Without a broker: send what the request queued once the response has gone to the client."""
     ids = g.get(AFTER_RESPONSE)
     if ids:
-
-        def send() -> None:
-            with app.app_context():
-                send_messages(ids)
-
-        response.call_on_close(send)
+        response.call_on_close(lambda: _send_in_new_context(app, ids))
     return response
+
+
+def _send_in_new_context(app: Flask, ids: list[int]) -> None:
+    """Send `ids` in an app context (and database session) of their own. Whatever goes wrong is
+    logged, never raised: the change they announce is committed, and the sweep sends them later."""
+    try:
+        with app.app_context():
+            send_messages(ids)
+    except Exception:
+        app.logger.exception("emails %s not sent now; the sweep will send them", ids)
 
 
 def init_app(app: Flask) -> None:

@@ -253,3 +253,14 @@ def test_the_outbox_keeps_one_row_per_message_id(ctx):
     second.message_id = first.message_id
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
+
+
+def test_a_send_that_breaks_never_undoes_or_fails_the_committed_change(ctx, mailbox, monkeypatch, caplog):
+    def database_gone(ids):
+        raise sa.exc.OperationalError("UPDATE email_outbox", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(outbox, "send_messages", database_gone)
+    queued = _queue()
+    db.session.commit()  # does not raise: the row is committed and waits for the sweep
+    assert _row(queued.id).status is OutboxStatus.PENDING and mailbox == []
+    assert "the sweep will send them" in caplog.text
