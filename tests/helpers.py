@@ -140,6 +140,7 @@ def sample_url(rule: str, people: dict) -> str:
         "<int:enrolment_id>": str(people["enrolment"].id),
         "<code>": people["certificate"].code,
         "<int:batch_id>": "999",
+        "<int:message_id>": "999",
         "<kind>": "attendance",
         "<int:certificate_id>": str(people["certificate"].id),
     }

@@ -86,6 +86,8 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "admin.reactivate_user"): admin_only(302),  # already active: nothing to do
     ("GET", "admin.audit_log"): admin_only(200),
     ("GET", "admin.audit_log_csv"): admin_only(200),
+    ("GET", "admin.emails"): admin_only(200),
+    ("POST", "admin.retry_email"): admin_only(404),  # no email 999
     ("GET", "admin.dashboard"): admin_only(200),
     ("GET", "admin.bpf"): admin_only(200),
     ("GET", "admin.bpf_csv"): admin_only(200),

@@ -220,15 +220,20 @@ def render_email(template: str, *, locale: str, **context) -> tuple[str, str]:
 
 @sa.event.listens_for(Session, "after_commit")
 def _dispatch_outbox(session) -> None:
+    if session.get_nested_transaction() is not None:  # a savepoint was released: no commit yet
+        return
     messages = session.info.pop(OUTBOX_KEY, [])
     ids = [state.identity[0] for state in map(sa.inspect, messages) if state.identity is not None]
     if ids:
         dispatch(ids)
 
 
-@sa.event.listens_for(Session, "after_rollback")
-def _drop_outbox(session) -> None:
-    session.info.pop(OUTBOX_KEY, None)
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _drop_outbox(session, _previous_transaction) -> None:
+    """Forget the messages a rollback undid: all of them, or those of a savepoint rolled back."""
+    kept = [message for message in session.info.pop(OUTBOX_KEY, []) if sa.inspect(message).session is not None]
+    if kept:
+        session.info[OUTBOX_KEY] = kept
 
 
 def dispatch(ids: list[int]) -> None:

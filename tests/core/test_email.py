@@ -264,3 +264,22 @@ def test_a_send_that_breaks_never_undoes_or_fails_the_committed_change(ctx, mail
     db.session.commit()  # does not raise: the row is committed and waits for the sweep
     assert _row(queued.id).status is OutboxStatus.PENDING and mailbox == []
     assert "the sweep will send them" in caplog.text
+
+
+def test_a_savepoint_sends_nothing_until_the_transaction_commits(ctx, mailbox):
+    """Releasing a savepoint is no commit: a message queued before it leaves with the transaction;
+    one queued inside a savepoint rolled back never leaves."""
+    user = UserFactory(name="Léa")
+    _queue(to="kept@example.org", user=user)
+    with db.session.begin_nested():
+        _queue(to="inside@example.org", user=user)
+    assert mailbox == []
+    try:
+        with db.session.begin_nested():
+            _queue(to="undone@example.org", user=user)
+            raise RuntimeError("the savepoint is rolled back")
+    except RuntimeError:
+        pass
+    db.session.commit()
+    assert sorted(message["To"] for message in mailbox) == ["inside@example.org", "kept@example.org"]
+    assert count_rows(OutboxMessage) == 2

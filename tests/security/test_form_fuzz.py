@@ -78,8 +78,9 @@ FIELD_KINDS = (
 NOT_SENT = ("SubmitField", "CSRFTokenField")
 
 
-# The access table names a batch that does not exist (404 for everyone); admins alone may post here.
-ADMIN_ONLY_ON_MISSING = {"admin.cancel_certificate_batch", "admin.resume_certificate_batch"}
+# The access table names a batch or an email that does not exist (404 for everyone); admins alone
+# may post here.
+ADMIN_ONLY_ON_MISSING = {"admin.cancel_certificate_batch", "admin.resume_certificate_batch", "admin.retry_email"}
 
 
 def role_for(endpoint: str) -> str:
