@@ -1,8 +1,8 @@
 """The dashboard's figures: what awaits the training office, and the numbers behind its charts.
 
 The number of SQL queries does not grow with the data: lists are cut in SQL, counts are
-counted in SQL, figures come from one grouped query each, and the sessions whose
-certificates may be due are judged together.
+counted in SQL, figures come from one grouped query each, and the certificates owed are
+counted by the database, session by session.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from training.attendance.models import AttendanceMark, MarkStatus, SlotSignoff
 from training.attendance.services import ATTENDED, rate
 from training.catalogue.models import Course, CourseSession, SessionStatus, Slot, Track
-from training.certificates.models import Certificate, CertificateStatus
-from training.certificates.services import eligibility_by_session, pending
+from training.certificates.due import owed_by_session
 from training.enrolment.figures import waitlist_lengths
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
@@ -74,28 +73,23 @@ def unsigned_slots(now: datetime) -> dict:
 def certificates_due(now: datetime) -> dict:
     """Ended sessions with learners who earned a certificate not yet issued, most recent first.
 
-    SQL keeps the sessions that have a confirmed learner without a valid certificate; the
-    certificates services then judge those only, so the rule lives in one place.
+    The database counts the learners owed per session (`certificates.due`, the SQL twin of the
+    certificates services' rule), and the total comes with the first rows, in one query.
     """
-    valid = sa.exists().where(Certificate.enrolment_id == Enrolment.id, Certificate.status == CertificateStatus.VALID)
-    uncertified = sa.exists().where(
-        Enrolment.session_id == CourseSession.id, Enrolment.status == EnrolmentStatus.CONFIRMED, ~valid
+    ended = sa.select(CourseSession.id).where(
+        SCHEDULED, CourseSession.ends_at <= now, CourseSession.ends_at > now - DUE_WINDOW
     )
-    candidates = db.session.scalars(
-        sa.select(CourseSession)
+    owed = owed_by_session(ended).subquery("owed")
+    rows = db.session.execute(
+        sa.select(CourseSession, owed.c.learners, sa.func.count().over())
+        .join(owed, owed.c.session_id == CourseSession.id)
         .join(CourseSession.course)
         .options(contains_eager(CourseSession.course))
-        .where(SCHEDULED, CourseSession.ends_at <= now, CourseSession.ends_at > now - DUE_WINDOW, uncertified)
         .order_by(CourseSession.ends_at.desc(), CourseSession.id.desc())
+        .limit(LIST_SIZE)
     ).all()
-    judged = eligibility_by_session(candidates, now)
-    owed = {item.enrolment.id for item in pending([item for items in judged.values() for item in items])}
-    due = []
-    for session in candidates:
-        learners = sum(1 for item in judged[session.id] if item.enrolment.id in owed)
-        if learners:
-            due.append({"session": session, "learners": learners})
-    return {"count": len(due), "first": due[:LIST_SIZE]}
+    due = [{"session": session, "learners": learners} for session, learners, _total in rows]
+    return {"count": rows[0][2] if rows else 0, "first": due}
 
 
 def absences(now: datetime) -> dict:
