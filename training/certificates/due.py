@@ -16,6 +16,7 @@ Hours are compared in whole hundredths, so SQLite's floating-point sums round li
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from training.attendance.models import AttendanceMark
 from training.attendance.services import ATTENDED
@@ -49,27 +50,32 @@ def owed_by_session(sessions: sa.Select) -> sa.Select:
     # attended >= round_half_up(scheduled * threshold), all in hundredths: 100 A + 50 > S * T.
     eligible = 100 * hours_attended + 50 > scheduled.c.hours * _hundredths(Course.attendance_threshold)
 
-    def certificate(*status: CertificateStatus, same_hours: bool = True) -> sa.Exists:
-        where = [Certificate.enrolment_id == Enrolment.id, Certificate.status.in_(status)]
-        if same_hours:
-            where += [
-                _hundredths(Certificate.hours_attended) == hours_attended,
-                _hundredths(Certificate.hours_scheduled) == scheduled.c.hours,
-            ]
-        return sa.exists().where(*where)
-
-    kept_revoked = ~certificate(CertificateStatus.VALID, same_hours=False) & certificate(CertificateStatus.REVOKED)
+    # The valid certificate (at most one) is joined; a subquery of the form EXISTS OR EXISTS
+    # made PostgreSQL hash every certificate ever issued, instead of looking up the few owed.
+    valid = aliased(Certificate, name="valid")
+    same_as_valid = sa.and_(
+        _hundredths(valid.hours_attended) == hours_attended,
+        _hundredths(valid.hours_scheduled) == scheduled.c.hours,
+    )
+    kept_revoked = sa.exists().where(
+        valid.id.is_(None),
+        Certificate.enrolment_id == Enrolment.id,
+        Certificate.status == CertificateStatus.REVOKED,
+        _hundredths(Certificate.hours_attended) == hours_attended,
+        _hundredths(Certificate.hours_scheduled) == scheduled.c.hours,
+    )
     return (
         sa.select(Enrolment.session_id, sa.func.count().label("learners"))
         .join(CourseSession, Enrolment.session_id == CourseSession.id)
         .join(Course, CourseSession.course_id == Course.id)
         .join(scheduled, scheduled.c.session_id == Enrolment.session_id)
         .outerjoin(attended, attended.c.enrolment_id == Enrolment.id)
+        .outerjoin(valid, sa.and_(valid.enrolment_id == Enrolment.id, valid.status == CertificateStatus.VALID))
         .where(
             Enrolment.session_id.in_(sessions),
             Enrolment.status == EnrolmentStatus.CONFIRMED,
             eligible,
-            ~certificate(CertificateStatus.VALID),
+            sa.or_(valid.id.is_(None), ~same_as_valid),
             ~kept_revoked,
         )
         .group_by(Enrolment.session_id)

@@ -118,23 +118,30 @@ def _trainees(start: datetime, end: datetime) -> sa.CTE:
     """One row per trainee (an enrolment with attended half-days starting in [start, end)): its
     learner, the learner's category, the course's track and format, and the hours attended.
 
-    The only pass over the marks: every figure of the year is summed from these rows.
+    The only pass over the marks, from the year's half-days through the index on (slot_id,
+    status, enrolment_id) and grouped by enrolment alone; every figure is summed from these rows.
     """
-    return (
-        sa.select(Enrolment.user_id, *CELLS, sa.func.sum(Slot.hours).label("hours"))
-        .select_from(AttendanceMark)
-        .join(Slot, AttendanceMark.slot_id == Slot.id)
-        .join(CourseSession, AttendanceMark.session_id == CourseSession.id)
-        .join(Course, CourseSession.course_id == Course.id)
-        .join(Enrolment, AttendanceMark.enrolment_id == Enrolment.id)
-        .join(User, Enrolment.user_id == User.id)
+    hours = (
+        sa.select(AttendanceMark.enrolment_id, sa.func.sum(Slot.hours).label("hours"))
+        .select_from(Slot)
+        .join(CourseSession, Slot.session_id == CourseSession.id)
+        .join(AttendanceMark, AttendanceMark.slot_id == Slot.id)
         .where(
             AttendanceMark.status.in_(ATTENDED),
             CourseSession.status != SessionStatus.CANCELLED,
             Slot.starts_at >= start,
             Slot.starts_at < end,
         )
-        .group_by(AttendanceMark.enrolment_id, Enrolment.user_id, *CELLS)
+        .group_by(AttendanceMark.enrolment_id)
+        .subquery("hours")
+    )
+    return (
+        sa.select(Enrolment.user_id, *CELLS, hours.c.hours)
+        .select_from(hours)
+        .join(Enrolment, hours.c.enrolment_id == Enrolment.id)
+        .join(User, Enrolment.user_id == User.id)
+        .join(CourseSession, Enrolment.session_id == CourseSession.id)
+        .join(Course, CourseSession.course_id == Course.id)
         .cte("trainees")
     )
 
