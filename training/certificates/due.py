@@ -40,9 +40,11 @@ def owed_by_session(sessions: sa.Select) -> sa.Select:
         .subquery("scheduled")
     )
     attended = (
+        # From the half-days to their marks: the index on (slot_id, status, enrolment_id) has it all.
         sa.select(AttendanceMark.enrolment_id, sa.func.sum(_hundredths(Slot.hours)).label("hours"))
-        .join(Slot, AttendanceMark.slot_id == Slot.id)
-        .where(AttendanceMark.session_id.in_(sessions), AttendanceMark.status.in_(ATTENDED))
+        .select_from(Slot)
+        .join(AttendanceMark, AttendanceMark.slot_id == Slot.id)
+        .where(Slot.session_id.in_(sessions), AttendanceMark.status.in_(ATTENDED))
         .group_by(AttendanceMark.enrolment_id)
         .subquery("attended")
     )
