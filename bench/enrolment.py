@@ -34,9 +34,9 @@ from bench.live import gunicorn_server, post_json, process_group_cpu_seconds
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def scratch_database(server_url: str) -> tuple[str, callable]:
-    """A new empty database and the function that drops it."""
-    name = f"genother_bench_{uuid.uuid4().hex[:8]}"
+def scratch_database(server_url: str, prefix: str = "genother_bench_", name: str = "") -> tuple[str, callable]:
+    """A new empty database (`name`, or `prefix` and a random suffix) and the function that drops it."""
+    name = name or f"{prefix}{uuid.uuid4().hex[:8]}"
     server = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

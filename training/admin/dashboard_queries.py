@@ -1,8 +1,8 @@
 """The dashboard's figures: what awaits the training office, and the numbers behind its charts.
 
 The number of SQL queries does not grow with the data: lists are cut in SQL, counts are
-counted in SQL, figures come from one grouped query each, and the sessions whose
-certificates may be due are judged together.
+counted in SQL, figures come from one grouped query each, and the certificates owed are
+counted by the database, session by session.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from training.attendance.models import AttendanceMark, MarkStatus, SlotSignoff
 from training.attendance.services import ATTENDED, rate
 from training.catalogue.models import Course, CourseSession, SessionStatus, Slot, Track
-from training.certificates.models import Certificate, CertificateStatus
-from training.certificates.services import eligibility_by_session, pending
+from training.certificates.due import owed_by_session
 from training.enrolment.figures import waitlist_lengths
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
@@ -74,28 +73,23 @@ def unsigned_slots(now: datetime) -> dict:
 def certificates_due(now: datetime) -> dict:
     """Ended sessions with learners who earned a certificate not yet issued, most recent first.
 
-    SQL keeps the sessions that have a confirmed learner without a valid certificate; the
-    certificates services then judge those only, so the rule lives in one place.
+    The database counts the learners owed per session (`certificates.due`, the SQL twin of the
+    certificates services' rule), and the total comes with the first rows, in one query.
     """
-    valid = sa.exists().where(Certificate.enrolment_id == Enrolment.id, Certificate.status == CertificateStatus.VALID)
-    uncertified = sa.exists().where(
-        Enrolment.session_id == CourseSession.id, Enrolment.status == EnrolmentStatus.CONFIRMED, ~valid
+    ended = sa.select(CourseSession.id).where(
+        SCHEDULED, CourseSession.ends_at <= now, CourseSession.ends_at > now - DUE_WINDOW
     )
-    candidates = db.session.scalars(
-        sa.select(CourseSession)
+    owed = owed_by_session(ended).subquery("owed")
+    rows = db.session.execute(
+        sa.select(CourseSession, owed.c.learners, sa.func.count().over())
+        .join(owed, owed.c.session_id == CourseSession.id)
         .join(CourseSession.course)
         .options(contains_eager(CourseSession.course))
-        .where(SCHEDULED, CourseSession.ends_at <= now, CourseSession.ends_at > now - DUE_WINDOW, uncertified)
         .order_by(CourseSession.ends_at.desc(), CourseSession.id.desc())
+        .limit(LIST_SIZE)
     ).all()
-    judged = eligibility_by_session(candidates, now)
-    owed = {item.enrolment.id for item in pending([item for items in judged.values() for item in items])}
-    due = []
-    for session in candidates:
-        learners = sum(1 for item in judged[session.id] if item.enrolment.id in owed)
-        if learners:
-            due.append({"session": session, "learners": learners})
-    return {"count": len(due), "first": due[:LIST_SIZE]}
+    due = [{"session": session, "learners": learners} for session, learners, _total in rows]
+    return {"count": rows[0][2] if rows else 0, "first": due}
 
 
 def absences(now: datetime) -> dict:
@@ -202,27 +196,46 @@ def fill_by_track(months: list[date]) -> dict[tuple[date, Track], dict]:
 
 
 def attendance_by_month(months: list[date], now: datetime) -> dict[date, dict]:
-    """Hours attended and scheduled of confirmed learners on the ended half-days of each month."""
-    attended = sa.and_(
-        AttendanceMark.slot_id == Slot.id,
-        AttendanceMark.enrolment_id == Enrolment.id,
-        AttendanceMark.status.in_(ATTENDED),
+    """Hours attended and scheduled of confirmed learners on the ended half-days of each month.
+
+    The half-days held and their sessions' confirmed learners are read once each (two CTEs);
+    learners are counted per session, attended marks per half-day through the index on
+    (slot_id, status, enrolment_id), so no scan of every mark ever taken.
+    """
+    held = (
+        sa.select(Slot.id, Slot.session_id, Slot.starts_at, Slot.hours)
+        .join(CourseSession, Slot.session_id == CourseSession.id)
+        .where(SCHEDULED, Slot.ends_at <= now, Slot.starts_at >= month_start(months[0]))
+        .cte("held")
+    )
+    confirmed = (
+        sa.select(Enrolment.id, Enrolment.session_id)
+        .where(Enrolment.status == EnrolmentStatus.CONFIRMED, Enrolment.session_id.in_(sa.select(held.c.session_id)))
+        .cte("confirmed")
+    )
+    learners = (
+        sa.select(confirmed.c.session_id, sa.func.count().label("count"))
+        .group_by(confirmed.c.session_id)
+        .subquery("learners")
+    )
+    present = (
+        sa.select(AttendanceMark.slot_id, sa.func.count().label("count"))
+        .join(held, AttendanceMark.slot_id == held.c.id)
+        .join(confirmed, AttendanceMark.enrolment_id == confirmed.c.id)
+        .where(AttendanceMark.status.in_(ATTENDED))
+        .group_by(AttendanceMark.slot_id)
+        .subquery("present")
     )
     rows = db.session.execute(
-        sa.select(Slot.starts_at, Slot.hours, sa.func.count(Enrolment.id), sa.func.count(AttendanceMark.id))
-        .join(CourseSession, Slot.session_id == CourseSession.id)
-        .join(
-            Enrolment, sa.and_(Enrolment.session_id == Slot.session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
-        )
-        .outerjoin(AttendanceMark, attended)
-        .where(SCHEDULED, Slot.ends_at <= now, Slot.starts_at >= month_start(months[0]))
-        .group_by(Slot.id, Slot.starts_at, Slot.hours)
+        sa.select(held.c.starts_at, held.c.hours, learners.c.count, sa.func.coalesce(present.c.count, 0))
+        .join(learners, learners.c.session_id == held.c.session_id)
+        .outerjoin(present, present.c.slot_id == held.c.id)
     )
     figures: dict[date, dict] = defaultdict(lambda: {"attended": Decimal("0"), "scheduled": Decimal("0")})
-    for starts_at, hours, learners, present in rows:
+    for starts_at, hours, learners_count, present_count in rows:
         cell = figures[paris_month(starts_at)]
-        cell["scheduled"] += hours * learners
-        cell["attended"] += hours * present
+        cell["scheduled"] += hours * learners_count
+        cell["attended"] += hours * present_count
     return {month: {**cell, "rate": rate(cell["attended"], cell["scheduled"])} for month, cell in figures.items()}
 
 

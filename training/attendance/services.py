@@ -24,6 +24,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import contains_eager, selectinload
 
 from training.accounts.models import User
 from training.attendance import signatures
@@ -91,12 +92,13 @@ def teaches(user: User, session: CourseSession) -> bool:
 
 
 def roster(slot: Slot) -> list[tuple[Enrolment, AttendanceMark | None]]:
-    """The confirmed learners of the slot's session, by name, with their mark for this slot."""
+    """The confirmed learners of the slot's session, by name (loaded with them), with their mark for this slot."""
     enrolments = db.session.scalars(
         sa.select(Enrolment)
         .join(Enrolment.user)
         .where(Enrolment.session_id == slot.session_id, Enrolment.status == EnrolmentStatus.CONFIRMED)
         .order_by(User.name, User.id)
+        .options(contains_eager(Enrolment.user))
     ).all()
     marks = {
         m.enrolment_id: m
@@ -123,13 +125,15 @@ def signoffs(slot_ids: list[int]) -> dict[int, SlotSignoff | None]:
 
 
 def trainer_sessions(trainer: User) -> list[CourseSession]:
-    """The scheduled sessions `trainer` teaches, in date order."""
+    """The scheduled sessions `trainer` teaches, in date order, with their course and half-days
+    loaded in two more queries however many sessions there are."""
     return list(
         db.session.scalars(
             sa.select(CourseSession)
             .join(session_trainers)
             .where(session_trainers.c.user_id == trainer.id, CourseSession.status == SessionStatus.SCHEDULED)
             .order_by(CourseSession.starts_at)
+            .options(selectinload(CourseSession.course), selectinload(CourseSession.slots))
         )
     )
 

@@ -172,7 +172,8 @@ class Slot(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime]
+    # Half-days of a period (a year for the BPF, months for the dashboard) are found by start.
+    starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(4, 2))
 

@@ -3,7 +3,8 @@
 A half-day counts in the calendar year it starts in, in Paris time; cancelled sessions count
 nowhere. A trainee is an enrolment (a learner in a session) with at least one half-day attended
 (present or late) in the year, so a person trained in two courses counts twice, as the BPF
-counts per action. Each figure is one aggregate query: the cost does not grow with the marks.
+counts per action. The marks of the year are read once, summed per trainee, and every figure
+is added up from those sums: the cost does not grow with the years of data.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ IN_PERSON = "in_person"
 # The BPF asks whether an action was "wholly or partly remote": hybrid courses are.
 FORMAT_GROUPS = {CourseFormat.IN_PERSON: IN_PERSON, CourseFormat.REMOTE: REMOTE, CourseFormat.HYBRID: REMOTE}
 FORMAT_GROUP_LABELS = {REMOTE: _l("Wholly or partly remote"), IN_PERSON: _l("In person")}
+# The columns a year's attendance is broken down by, in the order of its cells.
+CELLS = (User.category, Course.track, Course.format)
 DIMENSIONS = {"category": _l("learner category"), "track": _l("track"), "format": _l("format")}
 
 
@@ -91,14 +94,12 @@ class BpfFigures:
 
 
 def bpf_figures(year: int, now: datetime | None = None) -> BpfFigures:
-    """The BPF figures of calendar `year`: five aggregate queries whatever the amount of data."""
+    """The BPF figures of calendar `year`: two aggregate queries whatever the amount of data."""
     start, end = year_bounds(year)
-    trainees, persons, hours = db.session.execute(
-        _attended_marks(start, end, sa.func.count(sa.distinct(Enrolment.user_id)))
-    ).one()
-    by_category = _lines(_grouped(start, end, User.category), _member_labels(LearnerCategory), lambda c: c)
-    by_track = _lines(_grouped(start, end, Course.track), _member_labels(Track), lambda t: t)
-    by_format = _lines(_grouped(start, end, Course.format), FORMAT_GROUP_LABELS, FORMAT_GROUPS.get)
+    cells, (trainees, persons, hours) = _attendance_cells(start, end)
+    by_category = _lines(_grouped(cells, CELLS, User.category), _member_labels(LearnerCategory), lambda c: c)
+    by_track = _lines(_grouped(cells, CELLS, Course.track), _member_labels(Track), lambda t: t)
+    by_format = _lines(_grouped(cells, CELLS, Course.format), FORMAT_GROUP_LABELS, FORMAT_GROUPS.get)
     breakdowns = {"category": by_category, "track": by_track, "format": by_format}
     return BpfFigures(
         year=year,
@@ -113,33 +114,66 @@ def bpf_figures(year: int, now: datetime | None = None) -> BpfFigures:
     )
 
 
-def _attended_marks(start: datetime, end: datetime, *columns) -> sa.Select:
-    """Trainees and hours-trainees (then `columns`) over the attended half-days starting in [start, end)."""
-    return (
-        sa.select(
-            sa.func.count(sa.distinct(AttendanceMark.enrolment_id)),
-            *columns,
-            sa.func.coalesce(sa.func.sum(Slot.hours), 0),
-        )
-        .select_from(AttendanceMark)
-        .join(Slot, AttendanceMark.slot_id == Slot.id)
-        .join(CourseSession, AttendanceMark.session_id == CourseSession.id)
-        .join(Course, CourseSession.course_id == Course.id)
-        .join(Enrolment, AttendanceMark.enrolment_id == Enrolment.id)
-        .join(User, Enrolment.user_id == User.id)
+def _trainees(start: datetime, end: datetime) -> sa.CTE:
+    """One row per trainee (an enrolment with attended half-days starting in [start, end)): its
+    learner, the learner's category, the course's track and format, and the hours attended.
+
+    The only pass over the marks, from the year's half-days through the index on (slot_id,
+    status, enrolment_id) and grouped by enrolment alone; every figure is summed from these rows.
+    """
+    hours = (
+        sa.select(AttendanceMark.enrolment_id, sa.func.sum(Slot.hours).label("hours"))
+        .select_from(Slot)
+        .join(CourseSession, Slot.session_id == CourseSession.id)
+        .join(AttendanceMark, AttendanceMark.slot_id == Slot.id)
         .where(
             AttendanceMark.status.in_(ATTENDED),
             CourseSession.status != SessionStatus.CANCELLED,
             Slot.starts_at >= start,
             Slot.starts_at < end,
         )
+        .group_by(AttendanceMark.enrolment_id)
+        .subquery("hours")
+    )
+    return (
+        sa.select(Enrolment.user_id, *CELLS, hours.c.hours)
+        .select_from(hours)
+        .join(Enrolment, hours.c.enrolment_id == Enrolment.id)
+        .join(User, Enrolment.user_id == User.id)
+        .join(CourseSession, Enrolment.session_id == CourseSession.id)
+        .join(Course, CourseSession.course_id == Course.id)
+        .cte("trainees")
     )
 
 
-def _grouped(start: datetime, end: datetime, column) -> list[tuple]:
-    """(value of `column`, trainees, hours-trainees) for each value that has attended half-days."""
-    query = _attended_marks(start, end, column).group_by(column)
-    return [(value, trainees, hours) for trainees, value, hours in db.session.execute(query)]
+def _attendance_cells(start: datetime, end: datetime) -> tuple[list[tuple], tuple[int, int, Decimal]]:
+    """Trainees and hours-trainees per (category, track, format), and the year's totals
+    (trainees, persons, hours-trainees), in one query.
+
+    Each trainee falls in exactly one cell, so the cells add up to the totals; persons do not
+    add up (a learner trained in two courses is one person), hence the separate totals row.
+    """
+    trainees = _trainees(start, end)
+    dimensions = (trainees.c.category, trainees.c.track, trainees.c.format)
+    hours = sa.func.coalesce(sa.func.sum(trainees.c.hours), 0)
+    cells = sa.select(sa.literal(False), *dimensions, sa.func.count(), sa.null(), hours).group_by(*dimensions)
+    totals = sa.select(
+        sa.literal(True),
+        *(sa.null() for _ in dimensions),
+        sa.func.count(),
+        sa.func.count(sa.distinct(trainees.c.user_id)),
+        hours,
+    )
+    rows: list[sa.Row] = list(db.session.execute(sa.union_all(cells, totals)))
+    total = next(row for row in rows if row[0])
+    return [row[1:4] + (row[4], row[6]) for row in rows if not row[0]], (total[4], total[5], total[6])
+
+
+def _grouped(cells: list[tuple], dimensions: tuple, column) -> list[tuple]:
+    """(value of `column`, trainees, hours-trainees) of each cell; `column` is one of the
+    `dimensions` the cells are keyed by, in their order."""
+    index = next(n for n, dimension in enumerate(dimensions) if dimension is column)
+    return [(cell[index], cell[-2], cell[-1]) for cell in cells]
 
 
 def _member_labels(enum_cls: type[LabelledEnum]) -> dict:

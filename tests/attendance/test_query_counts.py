@@ -1,0 +1,65 @@
+"""The trainer's pages issue as many SQL queries for twenty sessions or learners as for two."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.factories import SessionFactory, UserFactory, enrol
+from tests.helpers import QueryCounter
+from training.attendance import services
+from training.attendance.models import MarkStatus
+from training.catalogue.models import CourseSession
+from training.extensions import db
+
+
+def queries_for(client, url: str) -> tuple[int, str]:
+    """How many SQL statements the page at `url` ran, and the page."""
+    with QueryCounter(db.engine) as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count, response.get_data(as_text=True)
+
+
+def taught(trainer, count: int, learners: int = 2) -> list[CourseSession]:
+    """`count` sessions taught by `trainer`, from twenty days ago on, every other one ended, each
+    with `learners` confirmed learners marked present on the half-days already held."""
+    sessions = []
+    for n in range(count):
+        session = SessionFactory(
+            day=date.today() + timedelta(days=2 * n - 20), trainers=[trainer], capacity=max(12, learners)
+        )
+        for _learner in range(learners):
+            enrolment = enrol(session, UserFactory())
+            for slot in session.slots:
+                if slot.starts_at.date() < date.today():
+                    services.set_mark(trainer, slot, enrolment, MarkStatus.PRESENT)
+        sessions.append(session)
+    db.session.commit()
+    return sessions
+
+
+def test_trainer_home_query_count_does_not_grow_with_the_sessions(client, auth, trainer):
+    taught(trainer, 2)
+    auth.sign_in(trainer)
+    small, page = queries_for(client, "/trainer")
+    assert page.count("2 of 2 marked") == 4  # two sessions held, two half-days each
+    taught(trainer, 18)
+    large, page = queries_for(client, "/trainer")
+    assert page.count("2 of 2 marked") == 24  # twelve sessions held: both of the first, ten of the next
+    assert large == small, f"{small} queries for 2 sessions, {large} for 20"
+
+
+@pytest.mark.parametrize("page", ["session", "roll call"])
+def test_session_and_roll_call_query_counts_do_not_grow_with_the_learners(client, auth, trainer, page):
+    few, many = taught(trainer, 1, learners=2)[0], taught(trainer, 1, learners=20)[0]
+    url = {
+        "session": lambda s: f"/trainer/sessions/{s.id}",
+        "roll call": lambda s: f"/trainer/slots/{s.slots[0].id}",
+    }[page]
+    auth.sign_in(trainer)
+    small, _page = queries_for(client, url(few))
+    large, html = queries_for(client, url(many))
+    assert all(enrolment.user.name in html for enrolment, _mark in services.roster(many.slots[0]))
+    assert large == small, f"{page}: {small} queries for 2 learners, {large} for 20"
