@@ -201,6 +201,9 @@ def fill(url: str, factor: float = 1.0, verbose: bool = True) -> dict[str, int]:
                 params = given(conn) if callable(given) else given
                 for statement in sql.split(";\n\n"):
                     conn.execute(sa.text(statement), params)
+                # Statistics of the rows so far, or the next steps' joins are planned blind (at factor 10
+                # the evidence step ran for over ten minutes without them).
+                conn.execute(sa.text("ANALYZE"))
                 if verbose:
                     print(f"  {table:<18} {time.perf_counter() - begun:7.1f} s", flush=True)
             for table in SEQUENCES:

@@ -1,7 +1,8 @@
 """The set-based statements of `bench.scale_data`, one constant per table (statements apart by a blank line).
 
 Every statement reads `fill_clock.today` (midnight UTC of the fill) instead of `now()`, and
-derives each value from row numbers, so the same factor on the same day gives the same rows.
+derives each value from row numbers, so the same factor on the same day gives the same rows;
+the inserts whose generated ids later values depend on are ordered, whatever plan the database picks.
 Ids of users, courses and sessions are given explicitly (1, 2, ...) so that later statements can
 compute who teaches and who attends by arithmetic; the fill resets their sequences afterwards.
 """
@@ -92,7 +93,8 @@ FROM sessions s
 CROSS JOIN LATERAL generate_series(0, 2 * (2 + s.course_id % 7) - 1) AS h
 CROSS JOIN LATERAL (
     SELECT s.starts_at + (h / 2) * interval '1 day' + (h % 2) * interval '4 hours 30 minutes' AS starts_at
-) t;
+) t
+ORDER BY s.id, t.starts_at;
 
 INSERT INTO session_trainers (session_id, user_id)
 SELECT id, CASE WHEN (id - 1) % :trainer_stride = 0 THEN :named_trainer
@@ -145,7 +147,8 @@ FROM (
                AS created_at
     ) c
     WHERE s.starts_at <= s.today OR k < s.conf + 4
-) e;
+) e
+ORDER BY e.session_id, e.k;
 
 UPDATE sessions SET seats_taken = c.confirmed
 FROM (SELECT session_id, count(*) AS confirmed FROM enrolments WHERE status = 'confirmed' GROUP BY session_id) c
@@ -325,6 +328,7 @@ CROSS JOIN LATERAL (
                 WHEN f.enrolment_id % 20 <> 0 AND f.enrolment_id % 97 = 0 THEN 'revoked'
                 ELSE 'valid' END AS status
 ) c
+ORDER BY f.enrolment_id, v
 """
 
 # About a million rows at factor 1, each describing a row above as the services record it:
