@@ -1,6 +1,6 @@
 """Time the heavy pages and exports on ten years of data, at several sizes of the office.
 
-    .venv/bin/python -m bench.pages [--factors 1,10] [--repeat 5] [--keep] [--url URL] [--skip WORDS]
+    .venv/bin/python -m bench.pages [--factors 1,10] [--repeat 5] [--keep] [--url URL] [--only WORDS] [--skip WORDS]
 
 For each factor: a scratch PostgreSQL database (prefix genother_scale_), migrated and filled by
 `bench.scale_data`, then the app (`create_app("development")`) in this process, the named admin,
@@ -127,19 +127,28 @@ def peak_memory(client, path: str, counter: StatementCounter) -> float:
         tracemalloc.stop()
 
 
-def measure(url: str, repeat: int, skip: list[str]) -> list[Measure]:
-    """Every target on the filled database at `url`."""
+def chosen(only: list[str], skip: list[str]) -> list[Target]:
+    """The targets whose name has a word of `only` (all when empty) and none of `skip`."""
+    return [
+        t
+        for t in targets()
+        if (not only or any(word in t.name for word in only)) and not any(word in t.name for word in skip)
+    ]
+
+
+def measure(url: str, repeat: int, only: list[str], skip: list[str]) -> list[Measure]:
+    """The chosen targets on the filled database at `url`."""
     from training import create_app
     from training.extensions import db
 
     # The rate limits would refuse the repeated sign-ins and verifications: they are not timed here.
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "log", "RATELIMIT_ENABLED": False})
     with app.app_context():
-        chosen = [t for t in targets() if not any(word in t.name for word in skip)]
+        asked = chosen(only, skip)
         counter = StatementCounter(db.engine)
     clients = signed_in_clients(app)
     results = []
-    for target in chosen:
+    for target in asked:
         result = Measure(target)
         for _ in range(repeat):
             result.status, first, total, statements, result.size, result.chunks = ask(
@@ -200,16 +209,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--url", help="measure this already filled database instead")
     parser.add_argument("--keep", action="store_true", help="do not drop the scratch databases")
+    parser.add_argument("--only", default="", help="comma-separated words: only the targets whose name has one")
     parser.add_argument("--skip", default="", help="comma-separated words: skip the targets whose name has one")
     parser.add_argument("--server-url", default=DEFAULT_SERVER)
     args = parser.parse_args()
-    skip = [word for word in args.skip.split(",") if word]
+    only, skip = ([word for word in words.split(",") if word] for words in (args.only, args.skip))
     if args.url:
-        report(args.url.rsplit("/", 1)[-1], measure(args.url, args.repeat, skip))
+        report(args.url.rsplit("/", 1)[-1], measure(args.url, args.repeat, only, skip))
         return
     for factor in (float(f) for f in args.factors.split(",")):
         with filled_database(args.server_url, factor, args.keep) as url:
-            report(f"factor {factor:g}", measure(url, args.repeat, skip))
+            report(f"factor {factor:g}", measure(url, args.repeat, only, skip))
 
 
 if __name__ == "__main__":

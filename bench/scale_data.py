@@ -20,12 +20,24 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from bench.scale_sql import AUDIT, CERTIFICATES, COURSES, ENROLMENTS, MARKS, SESSIONS, SIGNOFFS, USERS
+from bench.scale_sql import (
+    AUDIT,
+    CERTIFICATES,
+    COURSES,
+    ENROLMENTS,
+    EVIDENCE,
+    MARKS,
+    RECENT_SLOTS,
+    SESSIONS,
+    SIGNOFFS,
+    USERS,
+)
 
 PASSWORD = "scale-bench-password"
 ADMIN_EMAIL = "admin@scale.example.org"
@@ -65,6 +77,7 @@ class Sizes:
     learners: int
     trainer_stride: int
     learner_stride: int
+    recent_sessions: int
 
     @classmethod
     def of(cls, factor: float) -> Sizes:
@@ -76,6 +89,7 @@ class Sizes:
             learners=max(60, round(40_000 * factor)),
             trainer_stride=round(TRAINER_STRIDE * stride),
             learner_stride=round(LEARNER_STRIDE * stride),
+            recent_sessions=max(2, round(40 * factor)),
         )
 
 
@@ -94,8 +108,30 @@ def course_rows(count: int) -> dict[str, list]:
     }
 
 
-def steps(sizes: Sizes, password_hash: str) -> list[tuple[str, str, dict]]:
-    """The fill, in order: (table, SQL, parameters)."""
+def evidence_meanings(conn: sa.Connection) -> dict[str, list]:
+    """What the recent half-days' signatures and sign-offs mean, worded by the app's own functions."""
+    from types import SimpleNamespace
+
+    from training.attendance.models import MarkStatus
+    from training.attendance.signatures import mark_meaning, signoff_meaning
+
+    found: dict[str, list] = {"slot_ids": [], "present": [], "late": [], "signoff": []}
+    for slot_id, starts_at, ends_at, title, language, learners in conn.execute(sa.text(RECENT_SLOTS)):
+        # The meaning functions read only the times and the course title: no ORM object needed.
+        course = SimpleNamespace(title=title)
+        slot = SimpleNamespace(starts_at=starts_at, ends_at=ends_at, session=SimpleNamespace(course=course))
+        found["slot_ids"].append(slot_id)
+        found["present"].append(mark_meaning(slot, MarkStatus.PRESENT, language))
+        found["late"].append(mark_meaning(slot, MarkStatus.LATE, language))
+        found["signoff"].append(signoff_meaning(slot, learners, language))
+    return found
+
+
+Params = dict | Callable[[sa.Connection], dict]
+
+
+def steps(sizes: Sizes, password_hash: str) -> list[tuple[str, str, Params]]:
+    """The fill, in order: (table, SQL, parameters or the function that reads them from the rows so far)."""
     first_learner = ADMINS + sizes.trainers + 1
     common = {
         "admins": ADMINS,
@@ -108,6 +144,7 @@ def steps(sizes: Sizes, password_hash: str) -> list[tuple[str, str, dict]]:
         "named_learner": first_learner,
         "trainer_stride": sizes.trainer_stride,
         "learner_stride": sizes.learner_stride,
+        "recent_sessions": sizes.recent_sessions,
         "admin_email": ADMIN_EMAIL,
     }
     users = {
@@ -123,6 +160,7 @@ def steps(sizes: Sizes, password_hash: str) -> list[tuple[str, str, dict]]:
         ("enrolments", ENROLMENTS, common),
         ("attendance_marks", MARKS, common),
         ("slot_signoffs", SIGNOFFS, common),
+        ("attendance_signatures", EVIDENCE, evidence_meanings),
         ("certificates", CERTIFICATES, common),
         ("audit_log", AUDIT, common),
     ]
@@ -137,6 +175,7 @@ COUNTED = (
     "enrolments",
     "attendance_marks",
     "slot_signoffs",
+    "attendance_signatures",
     "certificates",
     "audit_log",
 )
@@ -145,20 +184,26 @@ SEQUENCES = ("users", "courses", "sessions")
 
 def fill(url: str, factor: float = 1.0, verbose: bool = True) -> dict[str, int]:
     """Fill the empty, migrated database at `url`; returns the row count of each table."""
+    from training import create_app
     from training.accounts.models import User
 
     sizes = Sizes.of(factor)
     password_hash = User.hash_password(PASSWORD)
     engine = sa.create_engine(url)
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "log"})
     started = time.perf_counter()
     try:
-        with engine.begin() as conn:
+        with app.app_context(), engine.begin() as conn:
             conn.execute(sa.text("SET LOCAL TIME ZONE 'UTC'"))
             conn.execute(sa.text("CREATE TEMP TABLE fill_clock AS SELECT date_trunc('day', now()) AS today"))
-            for table, sql, params in steps(sizes, password_hash):
+            for table, sql, given in steps(sizes, password_hash):
                 begun = time.perf_counter()
+                params = given(conn) if callable(given) else given
                 for statement in sql.split(";\n\n"):
                     conn.execute(sa.text(statement), params)
+                # Statistics of the rows so far, or the next steps' joins are planned blind (at factor 10
+                # the evidence step ran for over ten minutes without them).
+                conn.execute(sa.text("ANALYZE"))
                 if verbose:
                     print(f"  {table:<18} {time.perf_counter() - begun:7.1f} s", flush=True)
             for table in SEQUENCES:

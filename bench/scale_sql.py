@@ -1,7 +1,8 @@
 """The set-based statements of `bench.scale_data`, one constant per table (statements apart by a blank line).
 
 Every statement reads `fill_clock.today` (midnight UTC of the fill) instead of `now()`, and
-derives each value from row numbers, so the same factor on the same day gives the same rows.
+derives each value from row numbers, so the same factor on the same day gives the same rows;
+the inserts whose generated ids later values depend on are ordered, whatever plan the database picks.
 Ids of users, courses and sessions are given explicitly (1, 2, ...) so that later statements can
 compute who teaches and who attends by arithmetic; the fill resets their sequences afterwards.
 """
@@ -92,7 +93,8 @@ FROM sessions s
 CROSS JOIN LATERAL generate_series(0, 2 * (2 + s.course_id % 7) - 1) AS h
 CROSS JOIN LATERAL (
     SELECT s.starts_at + (h / 2) * interval '1 day' + (h % 2) * interval '4 hours 30 minutes' AS starts_at
-) t;
+) t
+ORDER BY s.id, t.starts_at;
 
 INSERT INTO session_trainers (session_id, user_id)
 SELECT id, CASE WHEN (id - 1) % :trainer_stride = 0 THEN :named_trainer
@@ -145,7 +147,8 @@ FROM (
                AS created_at
     ) c
     WHERE s.starts_at <= s.today OR k < s.conf + 4
-) e;
+) e
+ORDER BY e.session_id, e.k;
 
 UPDATE sessions SET seats_taken = c.confirmed
 FROM (SELECT session_id, count(*) AS confirmed FROM enrolments WHERE status = 'confirmed' GROUP BY session_id) c
@@ -179,8 +182,17 @@ WHERE e.status = 'confirmed' AND sl.starts_at < fill_clock.today
 ORDER BY sl.starts_at, e.id
 """
 
-# The first trainer signs off every half-day ended before today, but one in fifty.
+# Signatures came late: the last `recent_sessions` sessions begun before today carry the full
+# evidence (EVIDENCE below); on every older half-day ended before today, but one in fifty, the
+# first trainer's sign-off has the signer's name only, as the migration left the sign-offs made
+# before signatures existed.
 SIGNOFFS = """
+CREATE TEMP TABLE fill_recent AS
+SELECT id AS session_id FROM sessions, fill_clock
+WHERE starts_at < fill_clock.today AND status = 'scheduled'
+ORDER BY starts_at DESC
+LIMIT :recent_sessions;
+
 INSERT INTO slot_signoffs (slot_id, signed_by_id, signed_at, signer_name, meaning, record_hash)
 SELECT sl.id, t.user_id, sl.ends_at + interval '10 minutes', u.name, '', ''
 FROM slots sl
@@ -190,6 +202,81 @@ JOIN (SELECT session_id, min(user_id) AS user_id FROM session_trainers GROUP BY 
 JOIN users u ON u.id = t.user_id
 CROSS JOIN fill_clock
 WHERE sl.ends_at < fill_clock.today AND s.status = 'scheduled' AND sl.id % 50 <> 0
+  AND sl.session_id NOT IN (SELECT session_id FROM fill_recent)
+"""
+
+# The recent half-days' evidence, as `attendance.signatures` makes it: each learner signs their
+# presence (all but one in twenty, drawn or typed, on their own device after a self check-in,
+# else on the trainer's), then the first trainer signs the roll off. The meanings come from the
+# app's own functions (:slot_ids with :present, :late, :signoff); the hashes are the SHA-256 of
+# the same compact, key-sorted JSON as `signatures._digest`, spelt out in SQL (session time zone UTC).
+RECENT_SLOTS = """
+SELECT sl.id, sl.starts_at, sl.ends_at, c.title, c.language, s.seats_taken
+FROM slots sl
+JOIN sessions s ON s.id = sl.session_id
+JOIN courses c ON c.id = s.course_id
+CROSS JOIN fill_clock
+WHERE sl.session_id IN (SELECT session_id FROM fill_recent) AND sl.ends_at < fill_clock.today
+ORDER BY sl.id
+"""
+
+EVIDENCE = """
+CREATE TEMP TABLE fill_meanings AS
+SELECT * FROM unnest(CAST(:slot_ids AS int[]), CAST(:present AS text[]), CAST(:late AS text[]),
+                     CAST(:signoff AS text[])) AS t (slot_id, present, late, signoff);
+
+INSERT INTO attendance_signatures (mark_id, signer_id, signer_name, signed_at, meaning, method, device, drawing,
+                                   typed_name, record_hash)
+SELECT m.id, u.id, u.name, x.signed_at, x.meaning, x.method, x.device, x.drawing, x.typed,
+       encode(sha256(convert_to(
+           '{"device":' || to_json(x.device)::text || ',"drawing":' || to_json(x.drawing)::text
+           || ',"enrolment":' || m.enrolment_id || ',"mark":' || m.id || ',"meaning":' || to_json(x.meaning)::text
+           || ',"method":' || to_json(x.method)::text || ',"name":' || to_json(u.name)::text
+           || ',"session":' || m.session_id || ',"signed_at":' || to_json(x.iso)::text
+           || ',"signer":' || u.id || ',"slot":' || m.slot_id || ',"status":' || to_json(m.status)::text
+           || ',"typed":' || to_json(x.typed)::text || '}', 'UTF8')), 'hex')
+FROM attendance_marks m
+JOIN fill_meanings f ON f.slot_id = m.slot_id
+JOIN enrolments e ON e.id = m.enrolment_id
+JOIN users u ON u.id = e.user_id
+CROSS JOIN LATERAL (
+    SELECT m.marked_at + interval '1 minute' AS signed_at,
+           to_char(m.marked_at + interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00' AS iso,
+           CASE m.status WHEN 'late' THEN f.late ELSE f.present END AS meaning,
+           CASE WHEN m.id % 2 = 0 THEN 'drawn' ELSE 'typed' END AS method,
+           CASE m.method WHEN 'self_checkin' THEN 'own' ELSE 'trainer' END AS device,
+           CASE WHEN m.id % 2 = 0 THEN '12,40 30,22 48,60 66,30 84,52;100,40 120,45' ELSE '' END AS drawing,
+           CASE WHEN m.id % 2 = 0 THEN '' ELSE u.name END AS typed
+) x
+WHERE m.status IN ('present', 'late') AND m.id % 20 <> 0
+ORDER BY m.id;
+
+INSERT INTO slot_signoffs (slot_id, signed_by_id, signed_at, signer_name, meaning, record_hash)
+SELECT sl.id, t.user_id, x.signed_at, u.name, f.signoff,
+       encode(sha256(convert_to(
+           '{"marks":[' || coalesce(r.marks, '') || '],"meaning":' || to_json(f.signoff)::text
+           || ',"session":' || sl.session_id || ',"signed_at":' || to_json(x.iso)::text
+           || ',"signer":' || t.user_id || ',"slot":' || sl.id || '}', 'UTF8')), 'hex')
+FROM fill_meanings f
+JOIN slots sl ON sl.id = f.slot_id
+JOIN (SELECT session_id, min(user_id) AS user_id FROM session_trainers GROUP BY session_id) t
+  ON t.session_id = sl.session_id
+JOIN users u ON u.id = t.user_id
+CROSS JOIN fill_clock
+CROSS JOIN LATERAL (
+    SELECT sl.ends_at + interval '10 minutes' AS signed_at,
+           to_char(sl.ends_at + interval '10 minutes', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00' AS iso
+) x
+CROSS JOIN LATERAL (
+    SELECT string_agg(
+               '{"enrolment":' || m.enrolment_id || ',"mark":' || m.id || ',"session":' || m.session_id
+               || ',"signature":' || coalesce(to_json(s.record_hash)::text, 'null') || ',"slot":' || m.slot_id
+               || ',"status":' || to_json(m.status)::text || '}',
+               ',' ORDER BY m.enrolment_id) AS marks
+    FROM attendance_marks m LEFT JOIN attendance_signatures s ON s.mark_id = m.id
+    WHERE m.slot_id = sl.id
+) r
+WHERE sl.ends_at < fill_clock.today AND sl.id % 50 <> 0
 """
 
 # Certificates for the confirmed learners of ended sessions who attended the course's share of
@@ -241,10 +328,11 @@ CROSS JOIN LATERAL (
                 WHEN f.enrolment_id % 20 <> 0 AND f.enrolment_id % 97 = 0 THEN 'revoked'
                 ELSE 'valid' END AS status
 ) c
+ORDER BY f.enrolment_id, v
 """
 
 # About a million rows at factor 1, each describing a row above as the services record it:
-# enrolments made, cancelled and rejected, two marks in five, every sign-off, every
+# enrolments made, cancelled and rejected, two marks in five, every signature and sign-off, every
 # certificate issued, superseded or revoked, e-mail confirmations, courses and sessions.
 AUDIT = """
 INSERT INTO audit_log (at, actor_id, actor_label, action, object_type, object_id, before, after, reason, ip_address)
@@ -278,6 +366,14 @@ SELECT o.signed_at, u.id, u.email, 'attendance.signed_off', 'slots', o.slot_id::
                          'meaning', o.meaning, 'record_hash', o.record_hash),
        NULL, '203.0.113.' || (1 + o.slot_id % 250)
 FROM slot_signoffs o JOIN slots sl ON sl.id = o.slot_id JOIN users u ON u.id = o.signed_by_id;
+
+INSERT INTO audit_log (at, actor_id, actor_label, action, object_type, object_id, before, after, reason, ip_address)
+SELECT g.signed_at, u.id, u.email, 'attendance.signed', 'attendance_signatures', g.id::text, NULL,
+       json_build_object('mark_id', g.mark_id, 'slot_id', m.slot_id, 'signer', u.email,
+                         'signed_at', to_char(g.signed_at, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'), 'meaning', g.meaning,
+                         'method', g.method, 'device', g.device, 'record_hash', g.record_hash),
+       NULL, '203.0.113.' || (1 + g.id % 250)
+FROM attendance_signatures g JOIN attendance_marks m ON m.id = g.mark_id JOIN users u ON u.id = g.signer_id;
 
 INSERT INTO audit_log (at, actor_id, actor_label, action, object_type, object_id, before, after, reason, ip_address)
 SELECT c.issued_at, a.id, a.email, 'certificate.issued', 'certificates', c.id::text, NULL,

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from bench import scale_data
 from tests.conftest import DATABASE_URL, Auth
+from training.attendance.models import AttendanceMark, AttendanceSignature, SlotSignoff
+from training.attendance.signatures import clean_drawing, is_intact, signoff_matches
 from training.catalogue.models import CourseSession, Slot
 from training.certificates.models import Certificate, CertificateStatus
 from training.certificates.services import eligibility
@@ -61,6 +63,18 @@ def test_seats_taken_is_the_confirmed_count(app, filled):
 
 def test_marks_are_for_confirmed_learners_in_slots_of_their_session(app, filled):
     assert rows(app, STRAY_MARKS) == []
+
+
+def test_recent_signatures_and_signoffs_hold_as_the_app_checks_them(app, filled):
+    with app.app_context():
+        signatures = db.session.scalars(sa.select(AttendanceSignature)).all()
+        assert signatures and all(is_intact(signature) for signature in signatures)
+        assert all(clean_drawing(s.drawing) == s.drawing for s in signatures if s.drawing)
+        hashed = db.session.scalars(sa.select(SlotSignoff).where(SlotSignoff.record_hash != "")).all()
+        assert hashed
+        for signoff in hashed:
+            marks = db.session.scalars(sa.select(AttendanceMark).where(AttendanceMark.slot_id == signoff.slot_id))
+            assert signoff_matches(signoff, list(marks))
 
 
 def test_certificates_match_what_the_app_would_issue(app, filled):
