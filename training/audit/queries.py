@@ -1,7 +1,7 @@
 """Reading the audit log: one object's history, and the filtered log an auditor asks for.
 
 The log grows by about 100,000 rows a year, so nothing here reads it whole for a page: each
-filter has its index (see the model), the page counts at most `COUNT_CAP` rows, and the
+filter has its index (see the model), a page counts its rows only up to a cap, and the
 filter menus list their values by hopping along an index rather than with `SELECT DISTINCT`.
 """
 
@@ -17,7 +17,6 @@ from training.extensions import db
 from training.timezones import PARIS
 
 HISTORY_LENGTH = 50
-COUNT_CAP = 10_000  # a page says "more than this" rather than counting a million rows
 LIKE_ESCAPE = "/"
 
 
@@ -111,7 +110,7 @@ def log_rows(log_filter: LogFilter, batch: int = 1000) -> sa.Result:
     return db.session.execute(query.execution_options(yield_per=batch))
 
 
-def capped_count(query: sa.Select, cap: int = COUNT_CAP) -> int:
+def capped_count(query: sa.Select, cap: int) -> int:
     """How many rows `query` gives, counting no further than `cap` (which then means "at least")."""
     return db.session.scalars(sa.select(sa.func.count()).select_from(query.order_by(None).limit(cap).subquery())).one()
 
