@@ -21,11 +21,26 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 
+import sqlalchemy as sa
 from flask import Response, current_app, stream_with_context
+
+from training.extensions import db
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 CHUNK_CHARS = 64 * 1024  # one socket write per chunk instead of one per row
+BATCH_ROWS = 1000
+
+
+def streamed(query: sa.Select, batch: int = BATCH_ROWS) -> Iterator[sa.Row]:
+    """The rows of `query`, fetched `batch` at a time (a server-side cursor on PostgreSQL).
+
+    The query runs on a connection of its own, held until the last row: the request's session
+    commits after the view returns (its server-side session row), and a commit would close a
+    cursor opened in its transaction while the download is still reading it.
+    """
+    with db.engine.connect() as connection:
+        yield from connection.execution_options(yield_per=batch).execute(query)
 
 
 def safe_cell(value) -> str | int | float | Decimal:

@@ -7,12 +7,14 @@ filter menus list their values by hopping along an index rather than with `SELEC
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from training.audit.models import AuditEntry
+from training.csvexport import streamed
 from training.extensions import db
 from training.timezones import PARIS
 
@@ -104,10 +106,9 @@ CSV_COLUMNS = (
 )
 
 
-def log_rows(log_filter: LogFilter, batch: int = 1000) -> sa.Result:
-    """The matching rows as plain columns (no ORM objects), fetched `batch` at a time, for the CSV."""
-    query = log_query(log_filter).with_only_columns(*CSV_COLUMNS)
-    return db.session.execute(query.execution_options(yield_per=batch))
+def log_rows(log_filter: LogFilter) -> Iterator[sa.Row]:
+    """The matching rows as plain columns (no ORM objects), fetched in batches, for the CSV."""
+    return streamed(log_query(log_filter).with_only_columns(*CSV_COLUMNS))
 
 
 def capped_count(query: sa.Select, cap: int) -> int:

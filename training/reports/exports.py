@@ -21,8 +21,8 @@ from training.accounts.models import User
 from training.attendance.models import AttendanceMark, SlotSignoff
 from training.catalogue.models import Course, CourseSession, Slot
 from training.certificates.models import Certificate
+from training.csvexport import streamed
 from training.enrolment.models import Enrolment, EnrolmentStatus
-from training.extensions import db
 from training.reports.values import paris_iso, paris_midnight, plain_number
 
 
@@ -59,14 +59,6 @@ class Scope:
             return CourseSession.course_id == self.course_id
         first, last = self.period()
         return sa.and_(period_column >= paris_midnight(first), period_column < paris_midnight(last + timedelta(days=1)))
-
-
-BATCH_ROWS = 1000
-
-
-def _streamed(query: sa.Select) -> sa.Result:
-    """The rows of `query`, fetched `BATCH_ROWS` at a time rather than all at once."""
-    return db.session.execute(query.execution_options(yield_per=BATCH_ROWS))
 
 
 def _value(member) -> str:
@@ -150,7 +142,7 @@ def enrolment_rows(scope: Scope) -> Iterator[tuple]:
             cancelled,
             decided_by,
             reason,
-        ) in _streamed(query)
+        ) in streamed(query)
     )
 
 
@@ -232,7 +224,7 @@ def attendance_rows(scope: Scope) -> Iterator[tuple]:
             marked_at,
             note,
             signed_by,
-        ) in _streamed(query)
+        ) in streamed(query)
     )
 
 
@@ -325,7 +317,7 @@ def certificate_rows(scope: Scope) -> Iterator[tuple]:
             revoked,
             reason,
             sha256,
-        ) in _streamed(query)
+        ) in streamed(query)
     )
 
 
