@@ -49,3 +49,9 @@ class AuditEntry(Model):
 
 # A bug or a console session cannot rewrite history: the database refuses UPDATE and DELETE.
 append_only(AuditEntry.__table__)
+# The trigram index needs its extension; the migration creates it, and so does `create_all`.
+sa.event.listen(
+    AuditEntry.__table__,
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
