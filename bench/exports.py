@@ -147,14 +147,14 @@ def main() -> None:
             runs = [_download(args.database_url, url) for _ in range(args.runs)]
             first, total, peak = (statistics.median(run[key] for run in runs) for key in ("first", "total", "peak_mib"))
             print(f"{name:28} first byte {first:7.3f} s  total {total:7.2f} s  peak +{peak:7.0f} MiB")
-    samples = _samples(args.database_url)
+    pages = [name for name in PAGES if chosen(name)]
+    samples = _samples(args.database_url) if pages else {}  # the samples need audit rows
     app = _app(args.database_url)
-    for name, query in PAGES.items():
-        if chosen(name):
-            url = "/admin/audit?" + query.format(**samples)
-            _request(app, url)
-            times = [_request(app, url)[2] * 1000 for _ in range(max(args.runs, 5))]
-            print(f"{name:28} {statistics.median(times):7.0f} ms   ({url})")
+    for name in pages:
+        url = "/admin/audit?" + PAGES[name].format(**samples)
+        _request(app, url)
+        times = [_request(app, url)[2] * 1000 for _ in range(max(args.runs, 5))]
+        print(f"{name:28} {statistics.median(times):7.0f} ms   ({url})")
 
 
 if __name__ == "__main__":
