@@ -222,6 +222,9 @@ class IsolatedClient(FlaskClient):
         kwargs.setdefault("buffered", True)
         if has_app_context():
             db.session.commit()
+        # A streamed answer (CSV exports) is read inside the request's own context, as the WSGI
+        # server does; read later, from the test's context, its request context would be gone.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             db.session.expire_all()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from tests.factories import UserFactory
-from tests.helpers import count_rows, post_form
+from tests.helpers import QueryCounter, count_rows, post_form
+from training.admin import audit_log
 from training.audit.models import AuditEntry
 from training.extensions import db
 
@@ -114,3 +116,74 @@ def test_the_log_has_no_way_to_change_a_row(app, log):
         db.session.execute(sa.delete(AuditEntry))
     db.session.rollback()
     assert count_rows(AuditEntry) == 3
+
+
+def _options(page: str, name: str) -> list[str]:
+    """The values offered by the select named `name`, in order, the empty "any" choice left out."""
+    select = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S)
+    assert select, f"no select {name}"
+    return [value for value in re.findall(r'<option[^>]*value="([^"]*)"', select.group(0)) if value]
+
+
+def _busy_log(entries: int) -> None:
+    for n in range(entries):
+        _entry(f"enrolment.step{n % 7}", "enrolments", str(n), actor=f"user{n % 13}@lab.example")
+    db.session.commit()
+
+
+def test_the_menus_offer_what_the_log_holds_with_the_same_queries_at_any_size(client, auth, admin, log):
+    auth.sign_in(admin)
+
+    def page() -> tuple[int, str]:
+        with QueryCounter(db.engine) as counter:
+            html = client.get("/admin/audit").get_data(as_text=True)
+        return counter.count, html
+
+    few, html = page()
+    assert _options(html, "object_type") == ["courses", "enrolments"]
+    assert _options(html, "action") == [
+        "course.",
+        "enrolment.",
+        "course.created",
+        "course.published",
+        "enrolment.cancelled",
+    ]
+    _busy_log(250)
+    many, html = page()
+    assert many == few
+    assert _options(html, "action")[-7:] == [f"enrolment.step{n}" for n in range(7)]
+    assert "253 entries" in html
+
+
+def test_past_the_cap_the_page_says_more_than_and_stops_its_pager(client, auth, admin, log, monkeypatch):
+    monkeypatch.setattr(audit_log, "LOG_COUNT_CAP", 150)
+    _busy_log(250)
+    auth.sign_in(admin)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "More than 150 entries: the pages show the newest 150." in html
+    assert "page=2" in html and "page=3" not in html
+    html = client.get("/admin/audit?action=course.").get_data(as_text=True)
+    assert "2 entries" in html and "More than" not in html
+
+
+def test_the_actor_filter_takes_like_wildcards_literally(client, auth, admin, log):
+    _entry("course.updated", actor="r%_oot@lab.example")
+    db.session.commit()
+    auth.sign_in(admin)
+    assert _rows(client.get("/admin/audit?actor=%_").get_data(as_text=True)) == 1
+    assert _rows(client.get("/admin/audit?actor=_").get_data(as_text=True)) == 1
+    assert _rows(client.get("/admin/audit?actor=LAB.EX").get_data(as_text=True)) == 4
+
+
+def test_the_export_runs_the_same_queries_however_long_the_log(client, auth, admin, log):
+    auth.sign_in(admin)
+
+    def export() -> tuple[int, int]:
+        with QueryCounter(db.engine) as counter:
+            response = client.get("/admin/audit.csv")
+        return counter.count, len(list(csv.reader(io.StringIO(response.get_data(as_text=True)))))
+
+    few, few_lines = export()
+    _busy_log(2500)
+    many, many_lines = export()
+    assert many == few and many_lines == few_lines + 2500

@@ -194,5 +194,6 @@ def export_csv(kind: str):
     form = _form(kind)
     if not form.validate():
         return _page(form, 400)
-    header, rows = export(kind, form.scope())
-    return csv_response(f"{kind}-{form.scope().slug}.csv", header, rows)
+    scope = form.scope()
+    header, rows = export(kind, scope)
+    return csv_response(f"{kind}-{scope.slug}.csv", header, rows)

@@ -185,6 +185,9 @@ class Slot(Model):
         sa.UniqueConstraint("session_id", "starts_at"),
         # Target of the attendance marks' composite foreign key (slot and enrolment of one session).
         sa.UniqueConstraint("id", "session_id"),
+        # The attendance export of a period reads half-days in this order, and streams from the
+        # first one instead of sorting 1.5 million rows first.
+        sa.Index("ix_slots_starts_at_id", "starts_at", "id"),
     )
 
     def __repr__(self) -> str:

@@ -3,12 +3,14 @@
 Each export covers one scope: a session, a course, or a period of Paris calendar days. For a
 period, each export takes its own natural date: the sessions starting in it (enrolments), the
 half-days starting in it (attendance) and the certificates issued in it (certificates).
-Every export is one query of plain columns, however many rows it returns.
+Every export is one query of plain columns, however many rows it returns, read in batches
+(a server-side cursor on PostgreSQL) and formatted row by row as the download goes: the query
+runs when the rows are asked for, the formatting as they are consumed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,8 +21,8 @@ from training.accounts.models import User
 from training.attendance.models import AttendanceMark, SlotSignoff
 from training.catalogue.models import Course, CourseSession, Slot
 from training.certificates.models import Certificate
+from training.csvexport import streamed
 from training.enrolment.models import Enrolment, EnrolmentStatus
-from training.extensions import db
 from training.reports.values import paris_iso, paris_midnight, plain_number
 
 
@@ -83,7 +85,7 @@ ENROLMENT_HEADER = (
 )
 
 
-def enrolment_rows(scope: Scope) -> list[tuple]:
+def enrolment_rows(scope: Scope) -> Iterator[tuple]:
     """Every enrolment of the scope, whatever its status, by session then learner name."""
     decider = aliased(User)
     query = (
@@ -110,7 +112,7 @@ def enrolment_rows(scope: Scope) -> list[tuple]:
         .where(scope.where(CourseSession.starts_at))
         .order_by(CourseSession.starts_at, CourseSession.id, User.name, Enrolment.id)
     )
-    return [
+    return (
         (
             session_id,
             title,
@@ -140,8 +142,8 @@ def enrolment_rows(scope: Scope) -> list[tuple]:
             cancelled,
             decided_by,
             reason,
-        ) in db.session.execute(query)
-    ]
+        ) in streamed(query)
+    )
 
 
 # ---------------------------------------------------------------- attendance
@@ -162,7 +164,7 @@ ATTENDANCE_HEADER = (
 )
 
 
-def attendance_rows(scope: Scope) -> list[tuple]:
+def attendance_rows(scope: Scope) -> Iterator[tuple]:
     """One row per confirmed enrolment and half-day of the scope, marked or not, by half-day then learner."""
     marker, signer = aliased(User), aliased(User)
     query = (
@@ -194,7 +196,7 @@ def attendance_rows(scope: Scope) -> list[tuple]:
         .where(Enrolment.status == EnrolmentStatus.CONFIRMED, scope.where(Slot.starts_at))
         .order_by(Slot.starts_at, Slot.id, User.name, Enrolment.id)
     )
-    return [
+    return (
         (
             name,
             email,
@@ -222,8 +224,8 @@ def attendance_rows(scope: Scope) -> list[tuple]:
             marked_at,
             note,
             signed_by,
-        ) in db.session.execute(query)
-    ]
+        ) in streamed(query)
+    )
 
 
 # ---------------------------------------------------------------- certificates
@@ -248,7 +250,7 @@ CERTIFICATE_HEADER = (
 )
 
 
-def certificate_rows(scope: Scope) -> list[tuple]:
+def certificate_rows(scope: Scope) -> Iterator[tuple]:
     """Every certificate version of the scope (valid, superseded or revoked), by issue time."""
     learner, issuer = aliased(User), aliased(User)
     query = (
@@ -279,7 +281,7 @@ def certificate_rows(scope: Scope) -> list[tuple]:
         .where(scope.where(Certificate.issued_at))
         .order_by(Certificate.issued_at, Certificate.id)
     )
-    return [
+    return (
         (
             serial,
             code,
@@ -315,18 +317,18 @@ def certificate_rows(scope: Scope) -> list[tuple]:
             revoked,
             reason,
             sha256,
-        ) in db.session.execute(query)
-    ]
+        ) in streamed(query)
+    )
 
 
-EXPORTS: dict[str, tuple[tuple[str, ...], Callable[[Scope], list[tuple]]]] = {
+EXPORTS: dict[str, tuple[tuple[str, ...], Callable[[Scope], Iterator[tuple]]]] = {
     "enrolments": (ENROLMENT_HEADER, enrolment_rows),
     "attendance": (ATTENDANCE_HEADER, attendance_rows),
     "certificates": (CERTIFICATE_HEADER, certificate_rows),
 }
 
 
-def export(kind: str, scope: Scope) -> tuple[tuple[str, ...], list[tuple]]:
+def export(kind: str, scope: Scope) -> tuple[tuple[str, ...], Iterator[tuple]]:
     """The header and rows of export `kind` ("enrolments", "attendance", "certificates") for `scope`."""
     header, rows = EXPORTS[kind]
     return header, rows(scope)
