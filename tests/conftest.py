@@ -216,15 +216,13 @@ class IsolatedClient(FlaskClient):
         self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
     def open(self, *args, **kwargs):
-        # Read the whole answer and close it, as a WSGI server does: what runs once the response
-        # has gone (the outbox sends the request's emails) has run when the test reads on. A test
-        # of a streamed answer passes buffered=False.
+        # Read the whole answer inside the request's own context and close it, as a WSGI server
+        # does: a streamed answer (CSV exports) still has its request context, and what runs once
+        # the response has gone (the outbox sends the request's emails) has run when the test
+        # reads on.
         kwargs.setdefault("buffered", True)
         if has_app_context():
             db.session.commit()
-        # A streamed answer (CSV exports) is read inside the request's own context, as the WSGI
-        # server does; read later, from the test's context, its request context would be gone.
-        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             db.session.expire_all()

@@ -11,7 +11,7 @@
   the extension, which other indexes may use.
 
 Revision ID: c3e8f1a2b9d4
-Revises: 5e55105c0a7e
+Revises: b7c4e1a9d352
 Create Date: 2026-12-07 16:25:00
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c3e8f1a2b9d4"
-down_revision = "5e55105c0a7e"
+down_revision = "b7c4e1a9d352"
 branch_labels = None
 depends_on = None
 

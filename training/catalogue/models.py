@@ -172,8 +172,7 @@ class Slot(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
-    # Half-days of a period (a year for the BPF, months for the dashboard) are found by start.
-    starts_at: Mapped[datetime] = mapped_column(index=True)
+    starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(4, 2))
 
@@ -185,8 +184,9 @@ class Slot(Model):
         sa.UniqueConstraint("session_id", "starts_at"),
         # Target of the attendance marks' composite foreign key (slot and enrolment of one session).
         sa.UniqueConstraint("id", "session_id"),
-        # The attendance export of a period reads half-days in this order, and streams from the
-        # first one instead of sorting 1.5 million rows first.
+        # Half-days of a period (a year for the BPF, months for the dashboard) are found by start,
+        # and the attendance export reads them in this order, streaming from the first one
+        # instead of sorting 1.5 million rows first.
         sa.Index("ix_slots_starts_at_id", "starts_at", "id"),
     )
 
