@@ -140,6 +140,10 @@ def load_config(name: str | None = None) -> dict:
         "EMAIL_CONFIRM_MAX_AGE": 3 * 24 * 3600,
         "INVITATION_MAX_AGE": 14 * 24 * 3600,
         "MAIL_BACKEND": mail_backend,
+        # Without a broker, a request's emails are sent once its response has gone: by a sender
+        # thread of the process ("thread"), or by the request's own thread ("inline": the tests,
+        # which read the mailbox as soon as the response is back).
+        "MAIL_SEND_AFTER_RESPONSE": _env("MAIL_SEND_AFTER_RESPONSE", "inline" if testing else "thread"),
         "MAIL_FOLDER": _env("MAIL_FOLDER", str(INSTANCE_DIR / "mail")),
         "MAIL_SERVER": _env("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(_env("MAIL_PORT", "25")),

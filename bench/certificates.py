@@ -10,7 +10,7 @@ path in this process, and the bulk path over PROCESSES warm worker processes (th
 chunks of 50, order kept). Prints the median milliseconds per certificate of each, the
 ratios to the naive path, the time 1,000 certificates would take on the bulk path, and whether
 every split PDF of the last run is one page with its PDF/A-3 identification and output intent.
-The goal (shared/PERFORMANCE.md): bulk over two processes at least 3.5 times faster than
+The goal (docs/performance.md): bulk over two processes at least 3.5 times faster than
 naive, and 1,000 certificates in under 30 seconds on two cores.
 """
 

@@ -49,8 +49,9 @@ def scratch_database(server_url: str, prefix: str = "genother_bench_", name: str
     return server_url.rsplit("/", 1)[0] + f"/{name}", drop
 
 
-def prepare(url: str, clients: int, sessions: int, seats: int) -> tuple[list[int], list[str]]:
-    """Migrate, then make the sessions and the learners' tokens."""
+def prepare(url: str, clients: int, sessions: int, seats: int) -> tuple[list[int], int, list[str]]:
+    """Migrate, then make the sessions, a warm-up session with a seat for everyone, and the
+    learners' tokens."""
     from datetime import date, timedelta
 
     from flask_migrate import upgrade
@@ -68,23 +69,33 @@ def prepare(url: str, clients: int, sessions: int, seats: int) -> tuple[list[int
             factories.SessionFactory(capacity=seats, day=date.today() + timedelta(days=30 + n)).id
             for n in range(sessions)
         ]
+        warm_up = factories.SessionFactory(capacity=clients, day=date.today() + timedelta(days=29)).id
         tokens = [
             create_api_token(factories.UserFactory(email=f"bench{n:03d}@example.org"), "bench")[1]
             for n in range(clients)
         ]
         db.session.commit()
         db.engine.dispose()
-    return ids, tokens
+    return ids, warm_up, tokens
 
 
-def run(base_url: str, session_ids: list[int], tokens: list[str]) -> tuple[list, float]:
-    """Every client enrols in every session, all starting at once; returns answers and seconds."""
+def run(
+    base_url: str, session_ids: list[int], warm_up: int, tokens: list[str], group: int
+) -> tuple[list, float, float]:
+    """Every client enrols in every session, all starting at once; returns the answers, the seconds
+    and the server's CPU seconds (process group `group`; the emails sent after the responses
+    included).
+
+    First, untimed, every client enrols in the warm-up session: each server thread has then
+    answered (imported, compiled its templates, opened its database connection) as it has in
+    production after its first minute, and each client's token has been used once."""
     barrier = threading.Barrier(len(tokens) + 1)
     answers: list = []
     lock = threading.Lock()
 
     def client(index: int, token: str) -> None:
         order = random.Random(index).sample(session_ids, len(session_ids))
+        post_json(f"{base_url}/api/v1/sessions/{warm_up}/enrolments", token, {"acknowledge_prerequisites": True})
         barrier.wait()
         for session_id in order:
             answer = post_json(
@@ -97,10 +108,12 @@ def run(base_url: str, session_ids: list[int], tokens: list[str]) -> tuple[list,
     for thread in threads:
         thread.start()
     barrier.wait()
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), process_group_cpu_seconds(group)
     for thread in threads:
         thread.join()
-    return answers, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    time.sleep(1)  # the emails sent after the last responses are part of the cost
+    return answers, seconds, process_group_cpu_seconds(group) - cpu_before
 
 
 def oversold(url: str) -> int:
@@ -148,16 +161,13 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, max(0, math.ceil(fraction * len(sorted_values)) - 1))]
 
 
-def measure(server_url: str, clients: int, sessions: int, seats: int, server_env: dict) -> Run:
+def measure(server_url: str, clients: int, sessions: int, seats: int, workers: int, threads: int) -> Run:
     """One run on a scratch database of its own."""
     url, drop = scratch_database(server_url)
     try:
-        session_ids, tokens = prepare(url, clients, sessions, seats)
-        with gunicorn_server(url, env=server_env) as (base_url, group):
-            cpu_before = process_group_cpu_seconds(group)
-            answers, seconds = run(base_url, session_ids, tokens)
-            time.sleep(1)  # the emails sent after the responses are part of the cost
-            cpu = process_group_cpu_seconds(group) - cpu_before
+        session_ids, warm_up, tokens = prepare(url, clients, sessions, seats)
+        with gunicorn_server(url, workers=workers, threads=threads) as (base_url, group):
+            answers, seconds, cpu = run(base_url, session_ids, warm_up, tokens, group)
         latencies = sorted(a.seconds * 1000 for a in answers)
         return Run(
             enrolments=len(answers),
@@ -180,14 +190,17 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seats", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3, help="runs, each on a fresh database; medians are printed")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn gthread workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     args = parser.parse_args()
     print(
         f"clients {args.clients}, sessions {args.sessions} x {args.seats} seats, "
-        f"{args.clients * args.sessions} enrolments a run, {args.runs} runs"
+        f"{args.clients * args.sessions} enrolments a run, {args.runs} runs, "
+        f"gunicorn {args.workers} gthread workers x {args.threads} threads"
     )
     runs = []
     for number in range(1, args.runs + 1):
-        runs.append(measure(args.server_url, args.clients, args.sessions, args.seats, {}))
+        runs.append(measure(args.server_url, args.clients, args.sessions, args.seats, args.workers, args.threads))
         print(runs[-1].line(f"run {number}"), flush=True)
     median = Run(
         enrolments=runs[0].enrolments,

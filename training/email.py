@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import base64
 import enum
+import queue
 import re
 import smtplib
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -252,11 +254,43 @@ def dispatch(ids: list[int]) -> None:
 
 
 def _send_after_response(app: Flask, response: Response) -> Response:
-    """Without a broker: send what the request queued once the response has gone to the client."""
+    """Without a broker: send what the request queued once the response has gone to the client,
+    from the process's sender thread (the request's thread is free for the next request at once)
+    or, with MAIL_SEND_AFTER_RESPONSE = "inline", from the request's thread."""
     ids = g.get(AFTER_RESPONSE)
     if ids:
-        response.call_on_close(lambda: _send_in_new_context(app, ids))
+        if app.config["MAIL_SEND_AFTER_RESPONSE"] == "inline":
+            response.call_on_close(lambda: _send_in_new_context(app, ids))
+        else:
+            response.call_on_close(lambda: _sender.submit(app, ids))
     return response
+
+
+class _SenderThread:
+    """One thread per process that sends the emails requests committed, one batch at a time.
+
+    Started on first use in each process (a thread does not survive gunicorn's fork). Messages it
+    holds when the process stops are still pending rows: the sweep sends them."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[Flask, list[int]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def submit(self, app: Flask, ids: list[int]) -> None:
+        with self._start:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+                self._thread.start()
+        self._queue.put((app, ids))
+
+    def _run(self) -> None:
+        while True:
+            app, ids = self._queue.get()
+            _send_in_new_context(app, ids)
+
+
+_sender = _SenderThread()
 
 
 def _send_in_new_context(app: Flask, ids: list[int]) -> None:

@@ -7,6 +7,7 @@ Message-ID of our own domain, and a name typed with a line break cannot inject a
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
@@ -283,3 +284,16 @@ def test_a_savepoint_sends_nothing_until_the_transaction_commits(ctx, mailbox):
     db.session.commit()
     assert sorted(message["To"] for message in mailbox) == ["inside@example.org", "kept@example.org"]
     assert count_rows(OutboxMessage) == 2
+
+
+def test_without_a_broker_the_sender_thread_sends_what_a_request_committed(app, ctx, client, learner, mailbox):
+    """The default outside the tests: the request's thread answers, a thread of the process sends."""
+    app.config["MAIL_SEND_AFTER_RESPONSE"] = "thread"
+    answer = post_form(client, "/forgot-password", {"email": learner.email})
+    assert answer.status_code in (200, 302)
+    deadline = time.monotonic() + 10
+    while not mailbox and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [message] = mailbox
+    assert message["To"] == learner.email
+    assert "outbox-sender" in {thread.name for thread in threading.enumerate()}

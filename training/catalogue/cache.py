@@ -1,6 +1,6 @@
 """Caching the catalogue's rendered results.
 
-Rendering a page of courses costs far more than answering a request (PERFORMANCE.md: a
+Rendering a page of courses costs far more than answering a request (docs/performance.md: a
 page of ORM rows through Jinja runs at under a tenth of a bare view), so the results are
 cached. The key holds a fingerprint of the catalogue read in one small query (counts and
 last changes of courses and sessions, seats taken included), so any change by any process

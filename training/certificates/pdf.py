@@ -5,7 +5,7 @@ texts in the learner's language, dates in Paris time, the verification URL and i
 `render_certificate` makes one PDF (the naive path). `render_certificates` renders many as one
 multi-page document and splits it into one PDF per certificate (the bulk path): the work done
 once per document (stylesheets, font configuration, font subsetting and embedding) is done once
-per batch. `python -m bench.certificates` measures both paths (shared/PERFORMANCE.md).
+per batch. `python -m bench.certificates` measures both paths (docs/performance.md).
 """
 
 from __future__ import annotations
