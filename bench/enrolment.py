@@ -80,7 +80,7 @@ def prepare(url: str, clients: int, sessions: int, seats: int) -> tuple[list[int
 
 
 def run(
-    base_url: str, session_ids: list[int], warm_up: int, tokens: list[str], group: int
+    base_url: str, database_url: str, session_ids: list[int], warm_up: int, tokens: list[str], group: int
 ) -> tuple[list, float, float]:
     """Every client enrols in every session, all starting at once; returns the answers, the seconds
     and the server's CPU seconds (process group `group`; the emails sent after the responses
@@ -112,8 +112,27 @@ def run(
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
-    time.sleep(1)  # the emails sent after the last responses are part of the cost
+    emails_sent(database_url)  # the emails sent after the responses are part of the cost
     return answers, seconds, process_group_cpu_seconds(group) - cpu_before
+
+
+def emails_sent(url: str, timeout: float = 120) -> None:
+    """Wait until the outbox holds no pending email (a version without an outbox: a second)."""
+    engine = sa.create_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("email_outbox"):
+                time.sleep(1)
+                return
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if not conn.scalar(sa.text("SELECT count(*) FROM email_outbox WHERE status = 'pending'")):
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"emails still pending after {timeout:.0f} s")
+    finally:
+        engine.dispose()
 
 
 def oversold(url: str) -> int:
@@ -167,7 +186,7 @@ def measure(server_url: str, clients: int, sessions: int, seats: int, workers: i
     try:
         session_ids, warm_up, tokens = prepare(url, clients, sessions, seats)
         with gunicorn_server(url, workers=workers, threads=threads) as (base_url, group):
-            answers, seconds, cpu = run(base_url, session_ids, warm_up, tokens, group)
+            answers, seconds, cpu = run(base_url, url, session_ids, warm_up, tokens, group)
         latencies = sorted(a.seconds * 1000 for a in answers)
         return Run(
             enrolments=len(answers),
