@@ -163,26 +163,41 @@ def _claim_without_condition(message_id: int) -> OutboxMessage | None:
 
 
 @pytest.mark.parametrize(
-    ("claim_used", "copies"), [(claim, 1), (_claim_without_condition, 2)], ids=["claim", "control"]
+    ("claim_used", "meet", "copies"),
+    [(claim, "after claiming", 1), (_claim_without_condition, "before handing over", 2)],
+    ids=["claim", "control"],
 )
-def test_two_workers_reaching_for_the_same_message_send_it_once(app, ctx, mailbox, monkeypatch, claim_used, copies):
-    """Two real workers, each on its own connection (PostgreSQL in CI), both claim each message
-    before either sends it. The control, whose claim takes a message whatever its state, shows
-    that the test sees a message sent twice."""
+def test_two_workers_reaching_for_the_same_message_send_it_once(
+    app, ctx, mailbox, monkeypatch, claim_used, meet, copies
+):
+    """Two real workers, each on its own connection (PostgreSQL in CI), reach for each message at
+    the same time: both try to claim it before either sends it. The control, whose claim takes a
+    message whatever its state, lets both render it and meet before handing it over, and shows
+    that the test sees it sent twice. Both meet where no transaction is open (on SQLite a reader
+    holds the write lock)."""
     monkeypatch.setattr(outbox, "dispatch", lambda ids: None)
     user = UserFactory(name="Léa")
     queued = [_queue(to=f"learner{n}@example.org", user=user) for n in range(3)]
     db.session.flush()
     ids = [message.id for message in queued]
     db.session.commit()  # the test's session holds no transaction while the workers run (SQLite)
-    both_claimed = threading.Barrier(2)
+    barrier = threading.Barrier(2)
 
-    def claim_then_wait(message_id: int) -> OutboxMessage | None:
+    def claim_then_meet(message_id: int) -> OutboxMessage | None:
         taken = claim_used(message_id)
-        both_claimed.wait(timeout=30)
+        barrier.wait(timeout=30)
         return taken
 
-    monkeypatch.setattr(outbox, "claim", claim_then_wait)
+    def meet_then_deliver(email) -> None:
+        barrier.wait(timeout=30)
+        real_deliver(email)
+
+    real_deliver = outbox._deliver
+    if meet == "after claiming":
+        monkeypatch.setattr(outbox, "claim", claim_then_meet)
+    else:
+        monkeypatch.setattr(outbox, "claim", claim_used)
+        monkeypatch.setattr(outbox, "_deliver", meet_then_deliver)
 
     def worker() -> None:
         with app.app_context():
@@ -297,3 +312,52 @@ def test_without_a_broker_the_sender_thread_sends_what_a_request_committed(app, 
     [message] = mailbox
     assert message["To"] == learner.email
     assert "outbox-sender" in {thread.name for thread in threading.enumerate()}
+
+
+def test_a_context_keeps_its_values_through_the_outbox(ctx):
+    """What the row stores comes back as it was given: dates, bytes, enums, models and lists."""
+    from datetime import UTC, date, datetime
+
+    from training.enrolment.models import EnrolmentStatus
+
+    user = UserFactory(name="Léa")
+    context = {
+        "when": datetime(2027, 3, 1, 9, 30, tzinfo=UTC),
+        "day": date(2027, 3, 1),
+        "data": b"%PDF-1.7",
+        "status": EnrolmentStatus.CONFIRMED,
+        "people": [user, None, 3, 2.5, True],
+    }
+    stored = outbox.encode(context)
+    assert stored["when"] == {"$datetime": "2027-03-01T09:30:00+00:00"}
+    assert stored["status"] == "confirmed"
+    assert outbox.decode(stored) == {**context, "status": "confirmed", "people": [user, None, 3, 2.5, True]}
+    with pytest.raises(TypeError, match="do not start with"):
+        outbox.encode({"$model": "User"})
+
+
+def test_the_workers_tasks_send_due_messages_and_messages_queued_before_the_outbox(ctx, mailbox, monkeypatch):
+    monkeypatch.setattr(outbox, "dispatch", lambda ids: None)  # the committer died before sending
+    queued = _queue()
+    db.session.commit()
+    _row(queued.id).next_attempt_at = utcnow()  # its two minutes are over
+    db.session.commit()
+    outbox.send_due_emails.delay()  # the beat's sweep (inline without a broker)
+    assert [message["To"] for message in mailbox] == ["someone@example.org"]
+    assert _row(queued.id).status is OutboxStatus.SENT
+    outbox.deliver_email.delay(
+        {
+            "to": "old@example.org",
+            "subject": "Queued before",
+            "text": "Hello",
+            "html": "<p>Hello</p>",
+            "attachments": [],
+        }
+    )
+    assert mailbox[-1]["To"] == "old@example.org" and mailbox[-1]["Message-ID"].endswith("@training.test>")
+
+
+def test_an_unknown_status_of_the_emails_page_is_not_found(ctx, client, auth, admin):
+    auth.sign_in(admin)
+    assert client.get("/admin/emails?status=nonsense").status_code == 404
+    assert client.get("/admin/emails?status=sent").status_code == 200
