@@ -62,7 +62,10 @@ def world(ctx, hostile, trainer, admin):
     last week (every half-day attended, noted with the hostile text) and a session to come."""
     course = CourseFactory(title=fit(hostile, Course.title), attendance_threshold=Decimal("0.5"))
     learner = UserFactory(name=fit(hostile, User.name), email="hostile.learner@example.org")
-    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=8)
+    # 08:00 UTC eight days ago: both half-days fall on one day in Paris whatever the hour the test
+    # runs (from now - 8 days, an evening run put the second half-day on the next day, and the
+    # sheet on a third page).
+    start = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) - timedelta(days=8)
     slots = [
         Slot(starts_at=start + timedelta(hours=h), ends_at=start + timedelta(hours=h + 3), hours=Decimal("3"))
         for h in (0, 5)
