@@ -124,10 +124,14 @@ def send_email(
         context=encode(context),
         attachments=[encode([name, mimetype, data]) for name, mimetype, data in attachments or []],
     )
-    session = db.session()
-    session.add(message)
-    session.info.setdefault(OUTBOX_KEY, []).append(message)
+    db.session.add(message)
+    _send_after_commit(message)
     return message
+
+
+def _send_after_commit(message: OutboxMessage) -> None:
+    """Have `message` sent once the current transaction commits (see `_dispatch_outbox`)."""
+    db.session.info.setdefault(OUTBOX_KEY, []).append(message)
 
 
 def encode(value: Any) -> Any:
@@ -412,7 +416,7 @@ def queue_again(actor, message: OutboxMessage) -> None:
 
     message.status, message.attempts, message.next_attempt_at = OutboxStatus.PENDING, 0, utcnow()
     record(actor, "email.retried", object_type="email", object_id=message.id, after={"to": message.recipient})
-    db.session.info.setdefault(OUTBOX_KEY, []).append(message)
+    _send_after_commit(message)
 
 
 # --- Building and handing over ----------------------------------------------------------------
