@@ -134,9 +134,7 @@ def run(
             with lock:
                 answers.append(answer)
 
-    threads = [
-        threading.Thread(target=open_loop if rate else closed_loop, args=(i, t)) for i, t in enumerate(tokens)
-    ]
+    threads = [threading.Thread(target=open_loop if rate else closed_loop, args=(i, t)) for i, t in enumerate(tokens)]
     for thread in threads:
         thread.start()
     barrier.wait()
