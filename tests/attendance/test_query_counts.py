@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from freezegun import freeze_time
 
 from tests.factories import SessionFactory, UserFactory, enrol
 from tests.helpers import QueryCounter
@@ -41,14 +42,18 @@ def taught(trainer, count: int, learners: int = 2) -> list[CourseSession]:
 
 
 def test_trainer_home_query_count_does_not_grow_with_the_sessions(client, auth, trainer):
-    taught(trainer, 2)
-    auth.sign_in(trainer)
-    small, page = queries_for(client, "/trainer")
-    assert page.count("2 of 2 marked") == 4  # two sessions held, two half-days each
-    taught(trainer, 18)
-    large, page = queries_for(client, "/trainer")
-    assert page.count("2 of 2 marked") == 24  # twelve sessions held: both of the first, ten of the next
-    assert large == small, f"{small} queries for 2 sessions, {large} for 20"
+    with freeze_time("2026-06-10 08:30:00"):  # 10:30 in Paris
+        taught(trainer, 11)  # ten held, and today's
+        auth.sign_in(trainer)
+        small, page = queries_for(client, "/trainer")
+        assert page.count("2 of 2 marked") == 20  # ten sessions held, two half-days each
+        assert page.count("Take the roll") == 2  # today's two half-days
+        taught(trainer, 20)  # ten more held, today's, and nine to come
+        large, page = queries_for(client, "/trainer")
+    past = page[page.index('id="past"') :]
+    assert past.count('<article class="card') == 10  # the first page of twenty past sessions
+    assert page.count("Take the roll") == 4
+    assert large == small, f"{small} queries for 11 sessions, {large} for 31"
 
 
 @pytest.mark.parametrize("page", ["session", "roll call"])

@@ -15,7 +15,7 @@ previous row's "after". Every refusal is a named `AttendanceError` that changes 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -44,6 +44,7 @@ from training.email import send_email
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.errors import DomainError
 from training.extensions import db
+from training.timezones import PARIS
 from training.urls import external_url
 
 CHECKIN_TOKEN_ROTATION = 30  # seconds between two QR codes
@@ -124,18 +125,49 @@ def signoffs(slot_ids: list[int]) -> dict[int, SlotSignoff | None]:
     return {slot_id: found.get(slot_id) for slot_id in slot_ids}
 
 
-def trainer_sessions(trainer: User) -> list[CourseSession]:
-    """The scheduled sessions `trainer` teaches, in date order, with their course and half-days
-    loaded in two more queries however many sessions there are."""
-    return list(
-        db.session.scalars(
-            sa.select(CourseSession)
-            .join(session_trainers)
-            .where(session_trainers.c.user_id == trainer.id, CourseSession.status == SessionStatus.SCHEDULED)
-            .order_by(CourseSession.starts_at)
-            .options(selectinload(CourseSession.course), selectinload(CourseSession.slots))
-        )
+def _taught_by(trainer: User) -> sa.Select:
+    """The scheduled sessions `trainer` teaches, with their course and half-days loaded in two more
+    queries however many sessions there are."""
+    return (
+        sa.select(CourseSession)
+        .join(session_trainers)
+        .where(session_trainers.c.user_id == trainer.id, CourseSession.status == SessionStatus.SCHEDULED)
+        .options(selectinload(CourseSession.course), selectinload(CourseSession.slots))
     )
+
+
+def running_and_upcoming_sessions(trainer: User, now: datetime) -> list[CourseSession]:
+    """The sessions `trainer` teaches that have not ended at `now`, the soonest first."""
+    query = _taught_by(trainer).where(CourseSession.ends_at > now)
+    return list(db.session.scalars(query.order_by(CourseSession.starts_at, CourseSession.id)))
+
+
+def past_sessions(trainer: User, now: datetime) -> sa.Select:
+    """The query of the sessions `trainer` taught that had ended at `now`, the latest first (a
+    trainer of ten years has hundreds: the caller pages it)."""
+    return _taught_by(trainer).where(CourseSession.ends_at <= now).order_by(
+        CourseSession.ends_at.desc(), CourseSession.id.desc()
+    )
+
+
+def trainer_slots_on(trainer: User, day: date) -> list[Slot]:
+    """The half-days `trainer` teaches on `day` (Paris time), in time order, with their session
+    and course."""
+    start = datetime.combine(day, time(), PARIS)
+    query = (
+        sa.select(Slot)
+        .join(Slot.session)
+        .join(session_trainers, session_trainers.c.session_id == CourseSession.id)
+        .where(
+            session_trainers.c.user_id == trainer.id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+            Slot.starts_at >= start,
+            Slot.starts_at < start + timedelta(days=1),
+        )
+        .order_by(Slot.starts_at, Slot.id)
+        .options(contains_eager(Slot.session).selectinload(CourseSession.course))
+    )
+    return list(db.session.scalars(query))
 
 
 def confirmed_counts(session_ids: list[int]) -> dict[int, int]:

@@ -20,9 +20,11 @@ from training.enrolment.models import Enrolment
 from training.errors import DomainError
 from training.extensions import db, rate_limit
 from training.timezones import PARIS
-from training.urls import external_url
+from training.urls import external_url, page_number
 
 bp = Blueprint("attendance", __name__)
+# Past sessions on one page of the trainer's home (a trainer of ten years has hundreds).
+PAST_SESSIONS_PER_PAGE = 10
 trainer_or_admin = roles_required(Role.TRAINER, Role.ADMIN)
 
 
@@ -44,20 +46,22 @@ def slot_for(slot_id: int) -> Slot:
 @bp.get("/trainer")
 @trainer_or_admin
 def trainer_home():
-    """Today's half-days first, then the trainer's upcoming and past sessions with marking progress."""
-    sessions = services.trainer_sessions(current_user)
+    """Today's half-days first, then the trainer's running and upcoming sessions, then the past
+    ones, the latest first, a page at a time, each with its marking progress."""
     now = datetime.now(UTC)
-    today = now.astimezone(PARIS).date()
-    today_slots = [slot for s in sessions for slot in s.slots if slot.starts_at.astimezone(PARIS).date() == today]
-    counts = services.slot_counts([slot.id for s in sessions for slot in s.slots])
-    confirmed = services.confirmed_counts([s.id for s in sessions])
+    today_slots = services.trainer_slots_on(current_user, now.astimezone(PARIS).date())
+    upcoming = services.running_and_upcoming_sessions(current_user, now)
+    past = db.paginate(
+        services.past_sessions(current_user, now), page=page_number(), per_page=PAST_SESSIONS_PER_PAGE, error_out=False
+    )
+    shown = {s.id: s for s in [*upcoming, *past.items, *(slot.session for slot in today_slots)]}.values()
     return render_template(
         "attendance/trainer_home.html",
         today_slots=today_slots,
-        counts=counts,
-        confirmed=confirmed,
-        upcoming=[s for s in sessions if s.ends_at > now],
-        past=[s for s in sessions if s.ends_at <= now][::-1],
+        counts=services.slot_counts([slot.id for s in shown for slot in s.slots]),
+        confirmed=services.confirmed_counts([s.id for s in shown]),
+        upcoming=upcoming,
+        past=past,
     )
 
 
