@@ -28,7 +28,8 @@ def test_past_sessions_come_a_page_at_a_time_the_latest_first(client, auth, trai
             for n in range(23)
         ]
         SessionFactory(day=TODAY + timedelta(days=7), trainers=[trainer], course__title="Coming")
-        SessionFactory(day=TODAY - timedelta(days=4), trainers=[UserFactory(roles=["trainer"])], course__title="Other's")
+        someone_else = UserFactory(roles=["trainer"])
+        SessionFactory(day=TODAY - timedelta(days=4), trainers=[someone_else], course__title="Other's")
         auth.sign_in(trainer)
         pages = [client.get("/trainer" + (f"?page={n}" if n > 1 else "")).get_data(as_text=True) for n in (1, 2, 3, 4)]
 
