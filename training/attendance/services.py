@@ -145,8 +145,10 @@ def running_and_upcoming_sessions(trainer: User, now: datetime) -> list[CourseSe
 def past_sessions(trainer: User, now: datetime) -> sa.Select:
     """The query of the sessions `trainer` taught that had ended at `now`, the latest first (a
     trainer of ten years has hundreds: the caller pages it)."""
-    return _taught_by(trainer).where(CourseSession.ends_at <= now).order_by(
-        CourseSession.ends_at.desc(), CourseSession.id.desc()
+    return (
+        _taught_by(trainer)
+        .where(CourseSession.ends_at <= now)
+        .order_by(CourseSession.ends_at.desc(), CourseSession.id.desc())
     )
 
 
