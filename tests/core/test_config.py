@@ -85,3 +85,20 @@ def test_sqlite_busy_timeout_comes_from_the_configuration(monkeypatch, tmp_path)
     with app.app_context():
         assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 1234
         db.session.rollback()
+
+
+def test_postgresql_connections_run_without_jit_and_keep_the_urls_options(postgres_database):
+    """JIT compilation cost the big exports 0.3 s before their first row (docs/performance.md): every
+    connection of the pool has it off, and options given in DATABASE_URL still apply."""
+    url = postgres_database + "?options=-c%20statement_timeout%3D7000"
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        try:
+            with db.engine.connect() as first, db.engine.connect() as second:
+                for conn in (first, second):
+                    assert conn.scalar(sa.text("SHOW jit")) == "off"
+                    assert conn.scalar(sa.text("SHOW statement_timeout")) == "7s"
+            assert db.session.scalar(sa.text("SHOW jit")) == "off"
+        finally:
+            db.session.remove()
+            db.engine.dispose()
