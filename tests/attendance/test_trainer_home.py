@@ -7,7 +7,10 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import SessionFactory, UserFactory, enrol
+from training.attendance import services
+from training.attendance.models import MarkStatus
+from training.extensions import db
 
 TODAY = date(2026, 6, 10)
 
@@ -63,3 +66,20 @@ def test_a_trainer_without_sessions_sees_none_and_no_pages(client, auth, trainer
     page = client.get("/trainer").get_data(as_text=True)
     assert "No half-day to teach today." in page
     assert past_section(page).count("None.") == 1 and "pagination" not in page
+
+
+def test_todays_half_days_show_their_marks_on_every_page(client, auth, trainer, ctx):
+    """Today's card reads its session's marks even when the session is not on the page of past
+    sessions shown (here page 2, where today's session, the latest, is not)."""
+    with freeze_time("2026-06-10 17:00:00"):  # 19:00 in Paris: today's session has ended
+        today = SessionFactory(day=TODAY, trainers=[trainer], course__title="Ce matin")
+        for n in range(12):
+            SessionFactory(day=TODAY - timedelta(days=n + 1), trainers=[trainer], course__title=f"Past {n:02d}")
+        enrolment = enrol(today, UserFactory())
+        services.set_mark(trainer, today.slots[0], enrolment, MarkStatus.PRESENT)
+        db.session.commit()
+        auth.sign_in(trainer)
+        page = client.get("/trainer?page=2").get_data(as_text=True)
+    today_section = page[page.index("today-heading") : page.index("upcoming-heading")]
+    assert "1 of 1 marked" in today_section and "0 of 1 marked" in today_section
+    assert "Ce matin" not in past_section(page)

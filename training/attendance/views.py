@@ -54,12 +54,13 @@ def trainer_home():
     past = db.paginate(
         services.past_sessions(current_user, now), page=page_number(), per_page=PAST_SESSIONS_PER_PAGE, error_out=False
     )
-    shown = {s.id: s for s in [*upcoming, *past.items, *(slot.session for slot in today_slots)]}.values()
+    slots = {slot.id for slot in today_slots} | {slot.id for s in [*upcoming, *past.items] for slot in s.slots}
+    sessions = {slot.session_id for slot in today_slots} | {s.id for s in [*upcoming, *past.items]}
     return render_template(
         "attendance/trainer_home.html",
         today_slots=today_slots,
-        counts=services.slot_counts([slot.id for s in shown for slot in s.slots]),
-        confirmed=services.confirmed_counts([s.id for s in shown]),
+        counts=services.slot_counts(sorted(slots)),
+        confirmed=services.confirmed_counts(sorted(sessions)),
         upcoming=upcoming,
         past=past,
     )
