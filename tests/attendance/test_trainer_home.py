@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from freezegun import freeze_time
 
 from tests.factories import SessionFactory, UserFactory, enrol
@@ -48,6 +49,7 @@ def test_past_sessions_come_a_page_at_a_time_the_latest_first(client, auth, trai
     assert 'href="/trainer?page=2#past"' in pages[0] and 'href="/trainer?page=3#past"' in pages[0]
     assert 'aria-label="Pages of past sessions"' in pages[0]
     assert titles(past_section(pages[3])) == [] and "No past session on this page." in pages[3]
+    assert '<a href="/trainer#past">Back to the latest</a>' in pages[3]
 
 
 def test_todays_half_days_are_listed_even_once_the_session_has_ended(client, auth, trainer, ctx):
@@ -83,3 +85,20 @@ def test_todays_half_days_show_their_marks_on_every_page(client, auth, trainer, 
     today_section = page[page.index("today-heading") : page.index("upcoming-heading")]
     assert "1 of 1 marked" in today_section and "0 of 1 marked" in today_section
     assert "Ce matin" not in past_section(page)
+
+
+@pytest.mark.parametrize(
+    ("now", "day"),
+    [
+        ("2026-06-09 22:30:00", date(2026, 6, 10)),  # 00:30 on the 10th in Paris (summer time, UTC+2)
+        ("2026-12-09 23:30:00", date(2026, 12, 10)),  # 00:30 on the 10th in Paris (winter time, UTC+1)
+    ],
+)
+def test_today_is_the_day_in_paris(client, auth, trainer, ctx, now, day):
+    with freeze_time(now):  # still the 9th in UTC
+        SessionFactory(day=day, trainers=[trainer], course__title="Le 10")
+        SessionFactory(day=day - timedelta(days=1), trainers=[trainer], course__title="Le 9")
+        auth.sign_in(trainer)
+        page = client.get("/trainer").get_data(as_text=True)
+    today = page[page.index("today-heading") : page.index("upcoming-heading")]
+    assert "Le 10" in today and "Le 9" not in today and today.count("Take the roll") == 2
