@@ -1,6 +1,6 @@
 """First byte, total time and peak memory of the CSV exports, and the audit log page's timings.
 
-    .venv/bin/python -m bench.exports --database-url URL [--runs 3] [--only attendance,audit.csv]
+    .venv/bin/python -m bench.exports --database-url URL [--runs 3] [--only attendance,audit.csv] [--first-byte]
 
 Reads a filled PostgreSQL database (bench/scale_data.py, or a copy of one) and runs the admin
 views in process, as a signed-in administrator, with no HTTP in between. Each download runs in
@@ -60,8 +60,9 @@ def _admin(app):
     return db.session.scalars(query).one()
 
 
-def _request(app, url: str) -> tuple[int, float, float]:
-    """Status, seconds to the first body chunk and seconds to the last, for `url` as the admin."""
+def _request(app, url: str, first_only: bool = False) -> tuple[int, float, float]:
+    """Status, seconds to the first body chunk and seconds to the last, for `url` as the admin;
+    with `first_only`, the download is closed after its first chunk (the last is the first)."""
     from flask_login import login_user
 
     with app.app_context():
@@ -73,19 +74,19 @@ def _request(app, url: str) -> tuple[int, float, float]:
             chunks = iter(response.response)
             next(chunks, None)
             first = time.perf_counter() - start
-            for _chunk in chunks:
+            for _chunk in () if first_only else chunks:
                 pass
             total = time.perf_counter() - start
             response.close()
     return response.status_code, first, total
 
 
-def one_download(database_url: str, url: str) -> None:
+def one_download(database_url: str, url: str, first_only: bool = False) -> None:
     """Run one download in this process and print its figures as JSON (the child's side)."""
     app = _app(database_url)
     _request(app, "/admin/exports")  # warm: imports, connection, templates
     before = _rss_kib()
-    status, first, total = _request(app, url)
+    status, first, total = _request(app, url, first_only)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"status": status, "first": first, "total": total, "peak_mib": (peak - before) / 1024}))
 
@@ -97,8 +98,9 @@ def _rss_kib() -> int:
     raise RuntimeError("no VmRSS")
 
 
-def _download(database_url: str, url: str) -> dict:
+def _download(database_url: str, url: str, first_only: bool = False) -> dict:
     command = [sys.executable, "-m", "bench.exports", "--database-url", database_url, "--child", url]
+    command += ["--first-byte"] if first_only else []
     env = {**os.environ, "PYTHONPATH": f"{os.getcwd()}:{Path(__file__).resolve().parent.parent}"}
     done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -129,10 +131,13 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated parts of the names to run")
+    parser.add_argument(
+        "--first-byte", action="store_true", help="close each download after its first chunk (minutes saved at 10x)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        one_download(args.database_url, args.child)
+        one_download(args.database_url, args.child, args.first_byte)
         return
     wanted = [part for part in args.only.split(",") if part]
 
@@ -144,7 +149,7 @@ def main() -> None:
     print(f"code: {Path(training.__file__).parent}, {args.runs} runs, medians")
     for name, url in DOWNLOADS.items():
         if chosen(name):
-            runs = [_download(args.database_url, url) for _ in range(args.runs)]
+            runs = [_download(args.database_url, url, args.first_byte) for _ in range(args.runs)]
             first, total, peak = (statistics.median(run[key] for run in runs) for key in ("first", "total", "peak_mib"))
             print(f"{name:28} first byte {first:7.3f} s  total {total:7.2f} s  peak +{peak:7.0f} MiB")
     pages = [name for name in PAGES if chosen(name)]
