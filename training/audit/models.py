@@ -41,6 +41,9 @@ class AuditEntry(Model):
             postgresql_using="gin",
             postgresql_ops={"actor_label": "gin_trgm_ops"},
         ),
+        # The action families ("enrolment." for every enrolment action) are LIKE 'prefix%', which
+        # the index above on `action`, in the database's collation, cannot serve on PostgreSQL.
+        sa.Index("ix_audit_log_action_prefix", "action", postgresql_ops={"action": "varchar_pattern_ops"}),
     )
 
     def __repr__(self) -> str:
