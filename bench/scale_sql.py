@@ -409,3 +409,19 @@ SELECT coalesce(s.cancelled_at, s.created_at + interval '1 day'), 1, :admin_emai
        s.cancellation_reason, '192.0.2.1'
 FROM sessions s
 """
+
+# What the database's triggers keep as attendance is written (training/attendance/totals.py): the
+# fill turns them off, as they would update an enrolment per mark and a half-day per sign-off, and
+# sets the same figures here, once, from all the rows.
+KEPT_TOTALS = """
+UPDATE enrolments SET hours_attended = summed.hours
+FROM (
+    SELECT m.enrolment_id, sum(sl.hours) AS hours
+    FROM attendance_marks m JOIN slots sl ON sl.id = m.slot_id
+    WHERE m.status IN ('present', 'late')
+    GROUP BY m.enrolment_id
+) AS summed
+WHERE enrolments.id = summed.enrolment_id;
+
+UPDATE slots SET signed_off = true FROM slot_signoffs WHERE slot_signoffs.slot_id = slots.id
+"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -359,6 +360,67 @@ def test_attendance_and_satisfaction_charts(client, auth, admin, trainer):
         ("Satisfied learners, Entrepreneurship: 100% (1 of 1 response)", "100%"),
     ]
     assert "67% (2 of 3 responses)" in page and "83% (17.5 h attended of 21 h)" in page
+
+
+def _session_of(half_days: list[tuple[date, int]], trainer: User, learners: list[User], marks: str) -> CourseSession:
+    """A session of 3.5-hour half-days (day, Paris hour of start), its learners confirmed and
+    marked as `marks` says (P present, A absent), learner by learner."""
+    slots = [
+        Slot(starts_at=paris(day, hour), ends_at=paris(day, hour) + timedelta(hours=3.5), hours=3.5)
+        for day, hour in half_days
+    ]
+    session = SessionFactory(
+        trainers=[trainer],
+        seats_taken=len(learners),
+        starts_at=slots[0].starts_at,
+        ends_at=slots[-1].ends_at,
+        slots=slots,
+    )
+    codes = iter(marks)
+    for learner in learners:
+        enrolment = Enrolment(
+            session=session,
+            user=learner,
+            status=EnrolmentStatus.CONFIRMED,
+            confirmed_at=datetime(2026, 5, 1, tzinfo=UTC),
+        )
+        db.session.add(enrolment)
+        db.session.flush()
+        for slot in slots:
+            status = MarkStatus.PRESENT if next(codes) == "P" else MarkStatus.ABSENT
+            db.session.add(
+                AttendanceMark(
+                    session_id=session.id,
+                    enrolment_id=enrolment.id,
+                    slot_id=slot.id,
+                    status=status,
+                    method=MarkMethod.TRAINER,
+                    marked_by=trainer,
+                )
+            )
+    db.session.commit()
+    return session
+
+
+def test_attendance_by_month_counts_each_half_day_in_its_month_and_only_once_ended(ctx, trainer):
+    """Ended sessions within a month count through the totals the database keeps; a session across
+    the turn of a month, or under way, counts half-day by half-day: each in its own month, and only
+    the half-days that have ended."""
+    from training.admin.dashboard_queries import attendance_by_month, months_around
+
+    a, b = UserFactory(), UserFactory()
+    _session_of([(date(2026, 6, 3), 9), (date(2026, 6, 3), 14)], trainer, [a, b], "PPPA")  # within June
+    _session_of([(date(2026, 5, 31), 9), (date(2026, 6, 1), 9)], trainer, [a, b], "PPPA")  # across May and June
+    _session_of([(date(2026, 6, 15), 9), (date(2026, 6, 15), 14)], trainer, [a], "PA")  # under way
+    now = paris(date(2026, 6, 15), 13)
+    figures = attendance_by_month(months_around(now, 11, 0), now)
+    assert {month: (cell["attended"], cell["scheduled"]) for month, cell in figures.items()} == {
+        date(2026, 5, 1): (Decimal("7"), Decimal("7")),
+        date(2026, 6, 1): (
+            Decimal("10.5") + Decimal("3.5") + Decimal("3.5"),
+            Decimal("14") + Decimal("7") + Decimal("3.5"),
+        ),
+    }
 
 
 def test_bar_chart_geometry():

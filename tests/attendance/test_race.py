@@ -1,7 +1,11 @@
 """Fifty concurrent marks of one roll call through a live gunicorn server (the API, as phones and
 integrations send them), on SQLite and PostgreSQL: no 5xx, no lost update, an unbroken
 before/after chain in the audit trail. A control run with the locks off on PostgreSQL shows the
-race is real (5xx from colliding first marks, or a broken chain: lost updates)."""
+race is real (5xx from colliding first marks, or a broken chain: lost updates).
+
+Then fifty marks of ten half-days at once, each learner's ten side by side (one lock per half-day):
+every one counts in the hours the database keeps per learner; a control with a read-then-write
+trigger on PostgreSQL loses some."""
 
 from __future__ import annotations
 
@@ -162,3 +166,96 @@ def test_control_without_locks_breaks_the_chain_or_fails(postgres_database, tmp_
     print(f"control: {dict(result['statuses'])}, chain breaks {result['breaks']}, lost updates {result['lost']}")
     failures = sum(count for status, count in result["statuses"].items() if status >= 500)
     assert failures + result["breaks"] + result["lost"] > 0, "without locks the burst should race; it did not"
+
+
+# ---------------------------------------------------------------- the hours attended, kept by triggers
+
+HALF_DAYS = 10
+DAY_LEARNERS = 5  # 50 requests again, each learner's ten marks side by side
+
+# A trigger that reads the learner's total, then writes it back with the half-day's hours added
+# (read, then write, as code outside the database would): under READ COMMITTED two marks of one
+# learner read the same total and one is lost. The pause widens the window between read and write
+# so that the burst hits it every time.
+READ_THEN_WRITE_TRIGGER = """CREATE OR REPLACE FUNCTION attendance_marks_keep_hours() RETURNS trigger AS $$
+DECLARE
+    total numeric;
+BEGIN
+    SELECT hours_attended INTO total FROM enrolments WHERE id = NEW.enrolment_id;
+    PERFORM pg_sleep(0.05);
+    UPDATE enrolments SET hours_attended = total + (SELECT hours FROM slots WHERE id = NEW.slot_id)
+    WHERE id = NEW.enrolment_id;
+    RETURN NULL;
+END; $$ LANGUAGE plpgsql"""
+
+
+def _prepare_days(app) -> tuple[list[int], list[int], str]:
+    """Ten past half-days of 3 hours, five confirmed learners, and the trainer's API token."""
+    from tests import factories
+
+    with app.app_context():
+        factories.bind(db.session)
+        trainer = UserFactory(email="race.trainer@example.org", roles=["trainer"])
+        first = datetime.now(UTC).replace(microsecond=0) - timedelta(days=HALF_DAYS + 1)
+        slots = [
+            Slot(starts_at=first + timedelta(days=n), ends_at=first + timedelta(days=n, hours=3), hours=Decimal("3"))
+            for n in range(HALF_DAYS)
+        ]
+        session = SessionFactory(
+            trainers=[trainer],
+            seats_taken=LEARNERS,
+            starts_at=slots[0].starts_at,
+            ends_at=slots[-1].ends_at,
+            slots=slots,
+        )
+        enrolments = [
+            Enrolment(session=session, user=UserFactory(), status=EnrolmentStatus.CONFIRMED, confirmed_at=first)
+            for _n in range(DAY_LEARNERS)
+        ]
+        db.session.add_all(enrolments)
+        _token, plain = create_api_token(trainer, "race")
+        db.session.commit()
+        return [slot.id for slot in slots], [e.id for e in enrolments], plain
+
+
+def _mark_every_half_day(app, url: str, log) -> tuple[Counter, list[int], list]:
+    """Every learner marked present on every half-day, all at once (one lock per half-day, so a
+    learner's ten marks run side by side); the answers, and the learners whose total is wrong."""
+    from training.attendance.totals import miscounted
+
+    slot_ids, enrolment_ids, token = _prepare_days(app)
+    with gunicorn(url, log=log) as base_url:
+        answers = at_once(
+            [
+                lambda slot_id=slot_id, enrolment_id=enrolment_id: _put(
+                    f"{base_url}/api/v1/slots/{slot_id}/attendance/{enrolment_id}", token, {"status": "present"}
+                )
+                for enrolment_id in enrolment_ids
+                for slot_id in slot_ids
+            ]
+        )
+    with app.app_context():
+        wrong = db.session.scalars(miscounted()).all()
+        totals = db.session.scalars(sa.select(Enrolment.hours_attended).order_by(Enrolment.id)).all()
+    return Counter(status for status, _body in answers), wrong, totals
+
+
+def test_concurrent_marks_of_one_learner_all_count_in_the_hours(race_app, tmp_path):
+    app, url = race_app
+    statuses, wrong, totals = _mark_every_half_day(app, url, tmp_path / "gunicorn.log")
+    print(f"{url.split(':')[0]}: {dict(statuses)}, totals {sorted(set(totals))}, miscounted {len(wrong)}")
+    assert statuses == Counter({200: DAY_LEARNERS * HALF_DAYS})
+    assert wrong == [] and totals == [Decimal(3 * HALF_DAYS)] * DAY_LEARNERS
+
+
+def test_control_a_read_then_write_trigger_loses_hours(postgres_database, tmp_path):
+    """The same burst with a trigger that reads the total then writes it (instead of one atomic
+    increment): totals come out short, so the test above would catch a racy way of keeping them."""
+    url = postgres_database
+    with migrated_app(url) as app:
+        with app.app_context():
+            db.session.execute(sa.text(READ_THEN_WRITE_TRIGGER))
+            db.session.commit()
+        statuses, wrong, totals = _mark_every_half_day(app, url, tmp_path / "gunicorn.log")
+    print(f"control: {dict(statuses)}, totals {sorted(set(totals))}, miscounted {len(wrong)}")
+    assert wrong, "a read-then-write trigger should lose hours under concurrent marks; none were lost"

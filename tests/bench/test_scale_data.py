@@ -16,6 +16,7 @@ from training.attendance.signatures import clean_drawing, is_intact, signoff_mat
 from training.catalogue.models import CourseSession, Slot
 from training.certificates.models import Certificate, CertificateStatus
 from training.certificates.services import eligibility
+from training.enrolment.models import Enrolment
 from training.extensions import db
 
 pytestmark = pytest.mark.postgres
@@ -63,6 +64,27 @@ def test_seats_taken_is_the_confirmed_count(app, filled):
 
 def test_marks_are_for_confirmed_learners_in_slots_of_their_session(app, filled):
     assert rows(app, STRAY_MARKS) == []
+
+
+def test_the_kept_totals_agree_with_the_rows(app, filled):
+    """The marks and sign-offs are loaded with their triggers off; the totals set afterwards are
+    the ones the triggers would have kept, and the triggers are on again."""
+    from training.attendance.totals import miscounted, misflagged
+
+    with app.app_context():
+        assert db.session.scalars(miscounted()).all() == []
+        assert db.session.scalars(misflagged()).all() == []
+        assert db.session.scalar(sa.select(sa.func.sum(Enrolment.hours_attended))) > 0
+        assert db.session.scalar(sa.select(sa.func.count()).where(Slot.signed_off)) > 0
+        assert (
+            db.session.scalar(
+                sa.text(
+                    "SELECT string_agg(DISTINCT tgenabled::text, '') FROM pg_trigger "
+                    "WHERE tgname IN ('attendance_marks_keep_hours', 'slot_signoffs_keep_flag')"
+                )
+            )
+            == "O"
+        )
 
 
 def test_recent_signatures_and_signoffs_hold_as_the_app_checks_them(app, filled):

@@ -198,4 +198,4 @@ def test_create_all_makes_the_audit_log_and_the_signatures_append_only(request, 
         if dialect == "sqlite"
         else {"audit_log_no_update_delete", "attendance_signatures_no_update_delete"}
     )
-    assert triggers == expected
+    assert expected <= triggers  # the others keep enrolments' hours (tests/core/test_migrations.py)

@@ -14,7 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
-from training.attendance.models import AttendanceMark, MarkStatus, SlotSignoff
+from training.attendance.models import AttendanceMark, MarkStatus
 from training.attendance.services import ATTENDED, rate
 from training.catalogue.models import Course, CourseSession, SessionStatus, Slot, Track
 from training.certificates.due import owed_by_session
@@ -58,8 +58,8 @@ def unsigned_slots(now: datetime) -> dict:
         sa.select(Slot)
         .join(Slot.session)
         .join(CourseSession.course)
-        .outerjoin(SlotSignoff, SlotSignoff.slot_id == Slot.id)
-        .where(SlotSignoff.slot_id.is_(None), Slot.ends_at <= now, SCHEDULED)
+        # The flag the sign-offs keep, served by a partial index of the unsigned half-days.
+        .where(sa.not_(Slot.signed_off), Slot.ends_at <= now, SCHEDULED)
     )
     session = contains_eager(Slot.session)
     items = db.session.scalars(
@@ -198,19 +198,78 @@ def fill_by_track(months: list[date]) -> dict[tuple[date, Track], dict]:
 def attendance_by_month(months: list[date], now: datetime) -> dict[date, dict]:
     """Hours attended and scheduled of confirmed learners on the ended half-days of each month.
 
-    The half-days held and their sessions' confirmed learners are read once each (two CTEs);
-    learners are counted per session, attended marks per half-day through the index on
-    (slot_id, status, enrolment_id), so no scan of every mark ever taken.
+    The sessions begun in the window are read first, and sorted here: an ended session held
+    within one month counts through its learners' totals that the database keeps
+    (`training/attendance/totals.py`), one row per session; the rest (under way, or across the turn
+    of a month) count half-day by half-day from their marks. Both parts go in one statement, and
+    each looks its sessions up by id, which the planner counts right.
     """
+    window = month_start(months[0])
+    begun = db.session.execute(
+        sa.select(CourseSession.id, CourseSession.starts_at, CourseSession.ends_at).where(
+            SCHEDULED, CourseSession.starts_at < now, CourseSession.ends_at > window
+        )
+    ).all()
+    closed = [id_ for id_, starts_at, ends_at in begun if _held_within_a_month(starts_at, ends_at, window, now)]
+    others = sorted({id_ for id_, _starts, _ends in begun} - set(closed))
+    rows = db.session.execute(sa.union_all(_closed_sessions(closed), _open_half_days(others, window, now)))
+    figures: dict[date, dict] = defaultdict(lambda: {"attended": Decimal("0"), "scheduled": Decimal("0")})
+    for starts_at, scheduled, attended in rows:
+        cell = figures[paris_month(starts_at)]
+        cell["scheduled"] += _hundredths(scheduled)
+        cell["attended"] += _hundredths(attended)
+    return {month: {**cell, "rate": rate(cell["attended"], cell["scheduled"])} for month, cell in figures.items()}
+
+
+def _held_within_a_month(starts_at: datetime, ends_at: datetime, window: datetime, now: datetime) -> bool:
+    """Whether a session has ended, inside the window, with all its half-days in one Paris month."""
+    last_instant = ends_at - timedelta(microseconds=1)  # a session ending at midnight ends in that month
+    return window <= starts_at and ends_at <= now and paris_month(starts_at) == paris_month(last_instant)
+
+
+def _hundredths(hours) -> Decimal:
+    """An amount of hours as a Decimal to the hundredth (SQLite's sums are floats)."""
+    return Decimal(str(hours)).quantize(Decimal("0.01"))
+
+
+def _closed_sessions(ids: list[int]) -> sa.Select:
+    """(start, hours scheduled, hours attended) of each of these sessions, summed over its
+    confirmed learners from the totals the database keeps."""
+    learners = (
+        sa.select(
+            Enrolment.session_id,
+            sa.func.count().label("count"),
+            sa.func.sum(Enrolment.hours_attended).label("attended"),
+        )
+        .where(Enrolment.session_id.in_(ids), Enrolment.status == EnrolmentStatus.CONFIRMED)
+        .group_by(Enrolment.session_id)
+        .subquery("learners")
+    )
+    hours = (
+        sa.select(Slot.session_id, sa.func.sum(Slot.hours).label("hours"))
+        .where(Slot.session_id.in_(ids))
+        .group_by(Slot.session_id)
+        .subquery("session_hours")
+    )
+    return (
+        sa.select(CourseSession.starts_at, hours.c.hours * learners.c.count, learners.c.attended)
+        .select_from(learners)
+        .join(CourseSession, CourseSession.id == learners.c.session_id)
+        .join(hours, hours.c.session_id == learners.c.session_id)
+    )
+
+
+def _open_half_days(ids: list[int], window: datetime, now: datetime) -> sa.Select:
+    """(start, hours scheduled, hours attended) of each ended half-day in the window of these
+    sessions, from their confirmed learners' marks (the half-days and the learners, read once each)."""
     held = (
         sa.select(Slot.id, Slot.session_id, Slot.starts_at, Slot.hours)
-        .join(CourseSession, Slot.session_id == CourseSession.id)
-        .where(SCHEDULED, Slot.ends_at <= now, Slot.starts_at >= month_start(months[0]))
+        .where(Slot.session_id.in_(ids), Slot.ends_at <= now, Slot.starts_at >= window)
         .cte("held")
     )
     confirmed = (
         sa.select(Enrolment.id, Enrolment.session_id)
-        .where(Enrolment.status == EnrolmentStatus.CONFIRMED, Enrolment.session_id.in_(sa.select(held.c.session_id)))
+        .where(Enrolment.session_id.in_(ids), Enrolment.status == EnrolmentStatus.CONFIRMED)
         .cte("confirmed")
     )
     learners = (
@@ -226,17 +285,13 @@ def attendance_by_month(months: list[date], now: datetime) -> dict[date, dict]:
         .group_by(AttendanceMark.slot_id)
         .subquery("present")
     )
-    rows = db.session.execute(
-        sa.select(held.c.starts_at, held.c.hours, learners.c.count, sa.func.coalesce(present.c.count, 0))
+    return (
+        sa.select(
+            held.c.starts_at, held.c.hours * learners.c.count, held.c.hours * sa.func.coalesce(present.c.count, 0)
+        )
         .join(learners, learners.c.session_id == held.c.session_id)
         .outerjoin(present, present.c.slot_id == held.c.id)
     )
-    figures: dict[date, dict] = defaultdict(lambda: {"attended": Decimal("0"), "scheduled": Decimal("0")})
-    for starts_at, hours, learners_count, present_count in rows:
-        cell = figures[paris_month(starts_at)]
-        cell["scheduled"] += hours * learners_count
-        cell["attended"] += hours * present_count
-    return {month: {**cell, "rate": rate(cell["attended"], cell["scheduled"])} for month, cell in figures.items()}
 
 
 def ratings(since: datetime) -> dict:

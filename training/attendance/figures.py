@@ -6,22 +6,19 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from training.attendance.models import AttendanceMark, MarkStatus
 from training.catalogue.models import Course, CourseSession, SessionStatus, Slot
 from training.enrolment.models import Enrolment, EnrolmentStatus
 from training.extensions import db
 
-ATTENDED = (MarkStatus.PRESENT, MarkStatus.LATE)
-
 
 def completion(course_id: int) -> dict:
-    """Share of confirmed learners of ended sessions who attended enough hours to be certified."""
-    scheduled = sa.select(Slot.session_id, sa.func.sum(Slot.hours).label("hours")).group_by(Slot.session_id).subquery()
-    attended = (
-        sa.select(AttendanceMark.enrolment_id, sa.func.sum(Slot.hours).label("hours"))
-        .join(Slot, AttendanceMark.slot_id == Slot.id)
-        .where(AttendanceMark.status.in_(ATTENDED))
-        .group_by(AttendanceMark.enrolment_id)
+    """Share of confirmed learners of ended sessions who attended enough hours to be certified,
+    from the hours the database keeps per enrolment (`training/attendance/totals.py`)."""
+    scheduled = (
+        sa.select(Slot.session_id, sa.func.sum(Slot.hours).label("hours"))
+        .join(CourseSession, Slot.session_id == CourseSession.id)
+        .where(CourseSession.course_id == course_id)
+        .group_by(Slot.session_id)
         .subquery()
     )
     query = (
@@ -29,7 +26,7 @@ def completion(course_id: int) -> dict:
             sa.func.count(Enrolment.id),
             sa.func.sum(
                 sa.case(
-                    (sa.func.coalesce(attended.c.hours, 0) >= scheduled.c.hours * Course.attendance_threshold, 1),
+                    (Enrolment.hours_attended >= scheduled.c.hours * Course.attendance_threshold, 1),
                     else_=0,
                 )
             ),
@@ -37,7 +34,6 @@ def completion(course_id: int) -> dict:
         .join(CourseSession, Enrolment.session_id == CourseSession.id)
         .join(Course, CourseSession.course_id == Course.id)
         .join(scheduled, scheduled.c.session_id == CourseSession.id)
-        .outerjoin(attended, attended.c.enrolment_id == Enrolment.id)
         .where(
             Course.id == course_id,
             Enrolment.status == EnrolmentStatus.CONFIRMED,

@@ -175,6 +175,9 @@ class Slot(Model):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(4, 2))
+    # Whether the trainer signed the half-day off, kept by database triggers on the sign-offs
+    # (training/attendance/totals.py): query it, a Python object does not see a trigger's change.
+    signed_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     session: Mapped[CourseSession] = relationship(back_populates="slots")
 
@@ -188,6 +191,15 @@ class Slot(Model):
         # and the attendance export reads them in this order, streaming from the first one
         # instead of sorting 1.5 million rows first.
         sa.Index("ix_slots_starts_at_id", "starts_at", "id"),
+        # The few half-days not signed off, for the dashboard whatever the years of history (counted
+        # from the index alone).
+        sa.Index(
+            "ix_slots_unsigned",
+            "ends_at",
+            "session_id",
+            postgresql_where=sa.text("NOT signed_off"),
+            sqlite_where=sa.text("NOT signed_off"),
+        ),
     )
 
     def __repr__(self) -> str:

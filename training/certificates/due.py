@@ -10,7 +10,9 @@ The rule is the same, and `tests/certificates/test_due.py` holds the two to agre
 - an eligible learner is owed a certificate unless a valid one tells the same hours, or none is
   valid and one revoked for the same hours stays revoked.
 
-Hours are compared in whole hundredths, so SQLite's floating-point sums round like Decimals.
+Hours are compared in whole hundredths, so SQLite's floating-point sums round like Decimals. The
+hours attended are each enrolment's total kept by the database as the marks are written
+(`training/attendance/totals.py`): no mark is read here.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from training.attendance.models import AttendanceMark
-from training.attendance.services import ATTENDED
 from training.catalogue.models import Course, CourseSession, Slot
 from training.certificates.models import Certificate, CertificateStatus
 from training.enrolment.models import Enrolment, EnrolmentStatus
@@ -39,16 +39,8 @@ def owed_by_session(sessions: sa.Select) -> sa.Select:
         .group_by(Slot.session_id)
         .subquery("scheduled")
     )
-    attended = (
-        # From the half-days to their marks: the index on (slot_id, status, enrolment_id) has it all.
-        sa.select(AttendanceMark.enrolment_id, sa.func.sum(_hundredths(Slot.hours)).label("hours"))
-        .select_from(Slot)
-        .join(AttendanceMark, AttendanceMark.slot_id == Slot.id)
-        .where(Slot.session_id.in_(sessions), AttendanceMark.status.in_(ATTENDED))
-        .group_by(AttendanceMark.enrolment_id)
-        .subquery("attended")
-    )
-    hours_attended = sa.func.coalesce(attended.c.hours, 0)
+    # Kept by the database as the marks are written (training/attendance/totals.py).
+    hours_attended = _hundredths(Enrolment.hours_attended)
     # attended >= round_half_up(scheduled * threshold), all in hundredths: 100 A + 50 > S * T.
     eligible = 100 * hours_attended + 50 > scheduled.c.hours * _hundredths(Course.attendance_threshold)
 
@@ -71,7 +63,6 @@ def owed_by_session(sessions: sa.Select) -> sa.Select:
         .join(CourseSession, Enrolment.session_id == CourseSession.id)
         .join(Course, CourseSession.course_id == Course.id)
         .join(scheduled, scheduled.c.session_id == Enrolment.session_id)
-        .outerjoin(attended, attended.c.enrolment_id == Enrolment.id)
         .outerjoin(valid, sa.and_(valid.enrolment_id == Enrolment.id, valid.status == CertificateStatus.VALID))
         .where(
             Enrolment.session_id.in_(sessions),

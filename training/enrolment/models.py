@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -48,6 +49,10 @@ class Enrolment(Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The hours of the half-days marked present or late, kept by database triggers as the marks
+    # are written (training/attendance/totals.py), for the figures that add up thousands of them.
+    # A Python object does not see a trigger's change: query the column, never read it here.
+    hours_attended: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2), default=0, server_default="0")
 
     session: Mapped[CourseSession] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -60,7 +65,18 @@ class Enrolment(Model):
         sa.UniqueConstraint("id", "session_id"),
         sa.CheckConstraint("status != 'waitlisted' OR waitlisted_at IS NOT NULL", name="waitlisted_has_time"),
         sa.CheckConstraint("status != 'confirmed' OR confirmed_at IS NOT NULL", name="confirmed_has_time"),
+        sa.CheckConstraint("hours_attended >= 0", name="hours_attended_not_negative"),
         sa.Index("ix_enrolments_waitlist", "session_id", "status", "waitlisted_at"),
+        # A session's confirmed learners with their hours, read from the index alone (PostgreSQL).
+        sa.Index("ix_enrolments_session_status_hours", "session_id", "status", postgresql_include=["hours_attended"]),
+        # The requests awaiting approval, oldest first, without reading every enrolment.
+        sa.Index(
+            "ix_enrolments_pending",
+            "created_at",
+            "id",
+            postgresql_where=sa.text("status = 'pending_approval'"),
+            sqlite_where=sa.text("status = 'pending_approval'"),
+        ),
     )
 
     def __repr__(self) -> str:

@@ -3,8 +3,9 @@
 A half-day counts in the calendar year it starts in, in Paris time; cancelled sessions count
 nowhere. A trainee is an enrolment (a learner in a session) with at least one half-day attended
 (present or late) in the year, so a person trained in two courses counts twice, as the BPF
-counts per action. The marks of the year are read once, summed per trainee, and every figure
-is added up from those sums: the cost does not grow with the years of data.
+counts per action. Each trainee's hours of the year come from the total the database keeps per
+enrolment (summed from the marks only for sessions across New Year), and every figure is added
+up from those: the cost does not grow with the years of data, nor with the marks of the year.
 """
 
 from __future__ import annotations
@@ -118,23 +119,37 @@ def _trainees(start: datetime, end: datetime) -> sa.CTE:
     """One row per trainee (an enrolment with attended half-days starting in [start, end)): its
     learner, the learner's category, the course's track and format, and the hours attended.
 
-    The only pass over the marks, from the year's half-days through the index on (slot_id,
-    status, enrolment_id) and grouped by enrolment alone; every figure is summed from these rows.
+    Every figure is summed from these rows. A session held wholly within the year brings its
+    learners' totals as the database keeps them (`training/attendance/totals.py`); only the few
+    sessions across New Year are summed from their marks, over their half-days in the year.
     """
-    hours = (
-        sa.select(AttendanceMark.enrolment_id, sa.func.sum(Slot.hours).label("hours"))
+    held = CourseSession.status != SessionStatus.CANCELLED
+    within = sa.and_(CourseSession.starts_at >= start, CourseSession.ends_at <= end)
+    kept = (
+        sa.select(Enrolment.id.label("enrolment_id"), Enrolment.hours_attended.label("hours"))
+        .join(CourseSession, Enrolment.session_id == CourseSession.id)
+        .where(held, within, Enrolment.hours_attended > 0)
+    )
+    across = sa.select(CourseSession.id).where(
+        held,
+        sa.or_(
+            sa.and_(CourseSession.starts_at < start, CourseSession.ends_at > start),
+            sa.and_(CourseSession.starts_at < end, CourseSession.ends_at > end),
+        ),
+    )
+    summed = (
+        sa.select(AttendanceMark.enrolment_id, sa.func.sum(Slot.hours))
         .select_from(Slot)
-        .join(CourseSession, Slot.session_id == CourseSession.id)
         .join(AttendanceMark, AttendanceMark.slot_id == Slot.id)
         .where(
+            Slot.session_id.in_(across),
             AttendanceMark.status.in_(ATTENDED),
-            CourseSession.status != SessionStatus.CANCELLED,
             Slot.starts_at >= start,
             Slot.starts_at < end,
         )
         .group_by(AttendanceMark.enrolment_id)
-        .subquery("hours")
     )
+    hours = sa.union_all(kept, summed).subquery("hours")
     return (
         sa.select(Enrolment.user_id, *CELLS, hours.c.hours)
         .select_from(hours)
