@@ -149,7 +149,7 @@ def upgrade():
         "ix_enrolments_session_status_hours",
         "enrolments",
         ["session_id", "status"],
-        postgresql_include=["hours_attended"],
+        postgresql_include=["hours_attended", "user_id"],
     )
     op.create_index(
         "ix_enrolments_pending",

@@ -67,8 +67,14 @@ class Enrolment(Model):
         sa.CheckConstraint("status != 'confirmed' OR confirmed_at IS NOT NULL", name="confirmed_has_time"),
         sa.CheckConstraint("hours_attended >= 0", name="hours_attended_not_negative"),
         sa.Index("ix_enrolments_waitlist", "session_id", "status", "waitlisted_at"),
-        # A session's confirmed learners with their hours, read from the index alone (PostgreSQL).
-        sa.Index("ix_enrolments_session_status_hours", "session_id", "status", postgresql_include=["hours_attended"]),
+        # A session's confirmed learners with their hours (and the BPF's learners), read from the
+        # index alone on PostgreSQL.
+        sa.Index(
+            "ix_enrolments_session_status_hours",
+            "session_id",
+            "status",
+            postgresql_include=["hours_attended", "user_id"],
+        ),
         # The requests awaiting approval, oldest first, without reading every enrolment.
         sa.Index(
             "ix_enrolments_pending",

@@ -121,41 +121,41 @@ def _trainees(start: datetime, end: datetime) -> sa.CTE:
 
     Every figure is summed from these rows. A session held wholly within the year brings its
     learners' totals as the database keeps them (`training/attendance/totals.py`); only the few
-    sessions across New Year are summed from their marks, over their half-days in the year.
+    sessions across New Year are summed from their marks, over their half-days in the year. The
+    year's sessions are read and sorted first, and both parts look them up by id, which the
+    planner counts right.
     """
-    held = CourseSession.status != SessionStatus.CANCELLED
-    within = sa.and_(CourseSession.starts_at >= start, CourseSession.ends_at <= end)
-    kept = (
-        sa.select(Enrolment.id.label("enrolment_id"), Enrolment.hours_attended.label("hours"))
-        .join(CourseSession, Enrolment.session_id == CourseSession.id)
-        .where(held, within, Enrolment.hours_attended > 0)
-    )
-    across = sa.select(CourseSession.id).where(
-        held,
-        sa.or_(
-            sa.and_(CourseSession.starts_at < start, CourseSession.ends_at > start),
-            sa.and_(CourseSession.starts_at < end, CourseSession.ends_at > end),
-        ),
+    sessions = db.session.execute(
+        sa.select(CourseSession.id, CourseSession.starts_at, CourseSession.ends_at).where(
+            CourseSession.status != SessionStatus.CANCELLED,
+            CourseSession.starts_at < end,
+            CourseSession.ends_at > start,
+        )
+    ).all()
+    within = [id_ for id_, starts_at, ends_at in sessions if start <= starts_at and ends_at <= end]
+    across = sorted({id_ for id_, _starts, _ends in sessions} - set(within))
+    kept = sa.select(Enrolment.user_id, Enrolment.session_id, Enrolment.hours_attended.label("hours")).where(
+        Enrolment.session_id.in_(within), Enrolment.hours_attended > 0
     )
     summed = (
-        sa.select(AttendanceMark.enrolment_id, sa.func.sum(Slot.hours))
+        sa.select(Enrolment.user_id, Enrolment.session_id, sa.func.sum(Slot.hours))
         .select_from(Slot)
         .join(AttendanceMark, AttendanceMark.slot_id == Slot.id)
+        .join(Enrolment, AttendanceMark.enrolment_id == Enrolment.id)
         .where(
             Slot.session_id.in_(across),
             AttendanceMark.status.in_(ATTENDED),
             Slot.starts_at >= start,
             Slot.starts_at < end,
         )
-        .group_by(AttendanceMark.enrolment_id)
+        .group_by(AttendanceMark.enrolment_id, Enrolment.user_id, Enrolment.session_id)
     )
     hours = sa.union_all(kept, summed).subquery("hours")
     return (
-        sa.select(Enrolment.user_id, *CELLS, hours.c.hours)
+        sa.select(hours.c.user_id, *CELLS, hours.c.hours)
         .select_from(hours)
-        .join(Enrolment, hours.c.enrolment_id == Enrolment.id)
-        .join(User, Enrolment.user_id == User.id)
-        .join(CourseSession, Enrolment.session_id == CourseSession.id)
+        .join(User, hours.c.user_id == User.id)
+        .join(CourseSession, hours.c.session_id == CourseSession.id)
         .join(Course, CourseSession.course_id == Course.id)
         .cte("trainees")
     )
