@@ -108,8 +108,8 @@ def test_thirds_of_hours_add_up_and_come_back_to_zero(ctx, trainer, today_sessio
 
 
 def test_recount_restores_totals_a_bulk_load_left_out(ctx, trainer, today_session, enrolments):
-    """`recount` sets every total from the marks, as `bench.scale_data` does after loading them
-    with the triggers off; `miscounted` finds the totals that disagree."""
+    """`recount` sets every total from the marks after a load that left them out (as a bulk
+    insert with the triggers off would); `miscounted` finds the totals that disagree."""
     morning, _afternoon = today_session.slots
     alice, bruno, _chloe = enrolments
     _mark(morning, alice, MarkStatus.PRESENT, trainer)
