@@ -363,43 +363,14 @@ def test_attendance_and_satisfaction_charts(client, auth, admin, trainer):
 
 
 def _session_of(half_days: list[tuple[date, int]], trainer: User, learners: list[User], marks: str) -> CourseSession:
-    """A session of 3.5-hour half-days (day, Paris hour of start), its learners confirmed and
-    marked as `marks` says (P present, A absent), learner by learner."""
+    """`held_session` with 3.5-hour half-days of its own (day, Paris hour of start)."""
     slots = [
         Slot(starts_at=paris(day, hour), ends_at=paris(day, hour) + timedelta(hours=3.5), hours=3.5)
         for day, hour in half_days
     ]
-    session = SessionFactory(
-        trainers=[trainer],
-        seats_taken=len(learners),
-        starts_at=slots[0].starts_at,
-        ends_at=slots[-1].ends_at,
-        slots=slots,
+    return held_session(
+        half_days[0][0], trainer, learners, marks, slots=slots, starts_at=slots[0].starts_at, ends_at=slots[-1].ends_at
     )
-    codes = iter(marks)
-    for learner in learners:
-        enrolment = Enrolment(
-            session=session,
-            user=learner,
-            status=EnrolmentStatus.CONFIRMED,
-            confirmed_at=datetime(2026, 5, 1, tzinfo=UTC),
-        )
-        db.session.add(enrolment)
-        db.session.flush()
-        for slot in slots:
-            status = MarkStatus.PRESENT if next(codes) == "P" else MarkStatus.ABSENT
-            db.session.add(
-                AttendanceMark(
-                    session_id=session.id,
-                    enrolment_id=enrolment.id,
-                    slot_id=slot.id,
-                    status=status,
-                    method=MarkMethod.TRAINER,
-                    marked_by=trainer,
-                )
-            )
-    db.session.commit()
-    return session
 
 
 def test_attendance_by_month_counts_each_half_day_in_its_month_and_only_once_ended(ctx, trainer):
